@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "LastMile",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lastmile", targets: ["lastmile"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        // Domain: no I/O.
+        .target(name: "LastMileCore"),
+        // The Storage protocol and records (no engine).
+        .target(name: "LastMileStorage", dependencies: ["LastMileCore"]),
+        .target(name: "LastMileSQLite", dependencies: [
+            "LastMileStorage",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "LastMileFleet", dependencies: ["LastMileCore", "LastMileStorage"]),
+        .target(name: "LastMileAPI", dependencies: [
+            "LastMileCore", "LastMileStorage", "LastMileFleet",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], resources: [.copy("Resources")]),
+        .executableTarget(name: "lastmile", dependencies: [
+            "LastMileAPI", "LastMileSQLite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
+        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileSQLite"]),
+        .testTarget(name: "LastMileAPITests", dependencies: [
+            "LastMileAPI", "LastMileSQLite",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

@@ -1,0 +1,305 @@
+import Foundation
+
+/// One problem in an operator config file, located by its JSON path (e.g. `retailers[0].stores[2].time_zone`).
+public struct ConfigIssue: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var issues: [ConfigIssue]
+    public var description: String {
+        "invalid configuration (\(issues.count) problem\(issues.count == 1 ? "" : "s")); nothing was loaded:\n"
+            + issues.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Parses the operator configuration (JSON, or YAML converted to `JSONValue`). Every problem is collected;
+/// a file with any problem yields no configuration at all.
+public struct OperatorConfigParser {
+    let directory: PostalDirectory?
+    var issues: [ConfigIssue] = []
+
+    public init(directory: PostalDirectory?) { self.directory = directory }
+
+    public static func parse(_ root: JSONValue, directory: PostalDirectory?) throws -> OperatorConfig {
+        var p = OperatorConfigParser(directory: directory)
+        let config = p.parseRoot(root)
+        if !p.issues.isEmpty { throw ConfigError(issues: p.issues) }
+        return config
+    }
+
+    mutating func issue(_ path: String, _ message: String) { issues.append(ConfigIssue(path: path, message: message)) }
+
+    mutating func parseRoot(_ root: JSONValue) -> OperatorConfig {
+        guard let obj = root.objectValue else { issue("$", "must be an object with a \"retailers\" array"); return OperatorConfig(retailers: []) }
+        guard case .array(let list)? = obj["retailers"] else { issue("retailers", "must be an array"); return OperatorConfig(retailers: []) }
+        var entries: [OperatorConfig.RetailerEntry] = []
+        var retailerIDs = Set<String>(), clientIDs = Set<String>()
+        for (i, value) in list.enumerated() {
+            let path = "retailers[\(i)]"
+            guard let entry = parseRetailer(value, path) else { continue }
+            if !retailerIDs.insert(entry.retailer.id).inserted { issue("\(path).id", "duplicate retailer id \"\(entry.retailer.id)\"") }
+            for (j, c) in entry.clients.enumerated() where !clientIDs.insert(c.clientID).inserted {
+                issue("\(path).oauth_clients[\(j)].client_id", "duplicate client_id \"\(c.clientID)\"")
+            }
+            entries.append(entry)
+        }
+        return OperatorConfig(retailers: entries)
+    }
+
+    // MARK: Field helpers
+
+    mutating func object(_ v: JSONValue?, _ path: String) -> [String: JSONValue]? {
+        guard let o = v?.objectValue else { issue(path, "must be an object"); return nil }
+        return o
+    }
+
+    mutating func string(_ o: [String: JSONValue], _ key: String, _ path: String, required: Bool = true) -> String? {
+        switch o[key] {
+        case nil, .null?:
+            if required { issue("\(path).\(key)", "is required") }
+            return nil
+        case .string(let s)?:
+            let t = s.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty && required { issue("\(path).\(key)", "must not be empty") ; return nil }
+            return t.isEmpty ? nil : t
+        default:
+            issue("\(path).\(key)", "must be a string"); return nil
+        }
+    }
+
+    mutating func bool(_ o: [String: JSONValue], _ key: String, _ path: String, default d: Bool) -> Bool {
+        switch o[key] {
+        case nil, .null?: return d
+        case .bool(let b)?: return b
+        default: issue("\(path).\(key)", "must be true or false"); return d
+        }
+    }
+
+    mutating func int(_ o: [String: JSONValue], _ key: String, _ path: String, default d: Int, range: ClosedRange<Int>) -> Int {
+        switch o[key] {
+        case nil, .null?: return d
+        case .integer(let i)? where range.contains(Int(i)): return Int(i)
+        default: issue("\(path).\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)"); return d
+        }
+    }
+
+    mutating func double(_ o: [String: JSONValue], _ key: String, _ path: String, range: ClosedRange<Double>) -> Double? {
+        switch o[key] {
+        case nil, .null?: return nil
+        case let v? where v.doubleValue.map(range.contains) == true: return v.doubleValue
+        default: issue("\(path).\(key)", "must be a number from \(range.lowerBound) to \(range.upperBound)"); return nil
+        }
+    }
+
+    // MARK: Retailer
+
+    mutating func parseRetailer(_ value: JSONValue, _ path: String) -> OperatorConfig.RetailerEntry? {
+        guard let o = object(value, path) else { return nil }
+        let id = string(o, "id", path)
+        if let id, !FieldRules.isValidIdentifier(id) { issue("\(path).id", "must be 1–255 characters without spaces or /") }
+        let name = string(o, "name", path, required: false) ?? id ?? ""
+        var country = Country.US
+        if let c = string(o, "country", path, required: false) {
+            if let parsed = Country(rawValue: c.uppercased()) { country = parsed } else { issue("\(path).country", "must be \"US\" or \"CA\"") }
+        }
+        let template = string(o, "order_url_template", path, required: false)
+        if let template, !template.contains("{order_id}") { issue("\(path).order_url_template", "must contain {order_id}") }
+        let retailer = Retailer(
+            id: id ?? "", name: name, country: country,
+            etaOptionsEnabled: bool(o, "eta_options_enabled", path, default: false),
+            handoffTimeEnabled: bool(o, "handoff_time_enabled", path, default: false),
+            orderURLTemplate: template,
+            redactShopperPII: bool(o, "redact_shopper_pii", path, default: false),
+            rateLimitPerSecond: int(o, "rate_limit_per_second", path, default: 50, range: 1...1_000_000))
+        var clients: [OAuthClientConfig] = []
+        if let list = o["oauth_clients"], !list.isNull {
+            if case .array(let items) = list {
+                for (i, item) in items.enumerated() {
+                    if let c = parseClient(item, "\(path).oauth_clients[\(i)]") { clients.append(c) }
+                }
+            } else { issue("\(path).oauth_clients", "must be an array") }
+        }
+        var stores: [Store] = []
+        var codes = Set<String>()
+        if let list = o["stores"], !list.isNull {
+            if case .array(let items) = list {
+                for (i, item) in items.enumerated() {
+                    let sp = "\(path).stores[\(i)]"
+                    if let s = parseStore(item, sp, retailerID: id ?? "") {
+                        if !codes.insert(s.locationCode).inserted { issue("\(sp).location_code", "duplicate location_code \"\(s.locationCode)\"") }
+                        stores.append(s)
+                    }
+                }
+            } else { issue("\(path).stores", "must be an array") }
+        }
+        return OperatorConfig.RetailerEntry(retailer: retailer, clients: clients, stores: stores)
+    }
+
+    mutating func parseClient(_ value: JSONValue, _ path: String) -> OAuthClientConfig? {
+        guard let o = object(value, path) else { return nil }
+        let id = string(o, "client_id", path)
+        let secret = string(o, "client_secret", path)
+        if let secret, secret.count < 8 { issue("\(path).client_secret", "must be at least 8 characters") }
+        var scopes = Scope.allCases
+        if let v = o["scopes"], !v.isNull {
+            if case .array(let items) = v {
+                scopes = []
+                for (i, item) in items.enumerated() {
+                    if let s = item.stringValue, let scope = Scope(rawValue: s) { if !scopes.contains(scope) { scopes.append(scope) } }
+                    else { issue("\(path).scopes[\(i)]", "must be \"connect:fulfillment\" or \"connect:post_checkout\"") }
+                }
+                scopes.sort { Scope.allCases.firstIndex(of: $0)! < Scope.allCases.firstIndex(of: $1)! }
+            } else { issue("\(path).scopes", "must be an array") }
+        }
+        guard let id, let secret else { return nil }
+        return OAuthClientConfig(clientID: id, clientSecret: secret, scopes: scopes, enabled: bool(o, "enabled", path, default: true))
+    }
+
+    // MARK: Store
+
+    mutating func parseStore(_ value: JSONValue, _ path: String, retailerID: String) -> Store? {
+        guard let o = object(value, path) else { return nil }
+        let code = string(o, "location_code", path)
+        if let code, code.count > 64 { issue("\(path).location_code", "must be at most 64 characters") }
+        let name = string(o, "name", path)
+        var address: StoreAddress?
+        var postal: PostalEntry?
+        if let a = object(o["address"], "\(path).address") {
+            let ap = "\(path).address"
+            let line1 = string(a, "address_line_1", ap)
+            let line2 = string(a, "address_line_2", ap, required: false)
+            var zip: String?
+            if let raw = string(a, "postal_code", ap) {
+                zip = FieldRules.normalizePostalCode(raw)
+                if zip == nil { issue("\(ap).postal_code", "is not a valid postal code") }
+            }
+            postal = zip.flatMap { directory?.lookup($0) }
+            let city = string(a, "city", ap, required: postal == nil) ?? postal?.city
+            let state = string(a, "state", ap, required: postal == nil) ?? postal?.state
+            if let line1, let zip, let city, let state {
+                address = StoreAddress(addressLine1: line1, addressLine2: line2, city: city, state: state, postalCode: zip)
+            }
+        }
+        let county = string(o, "county", path, required: postal == nil) ?? postal?.county
+        let lat = double(o, "latitude", path, range: -90...90)
+        let lon = double(o, "longitude", path, range: -180...180)
+        var point: GeoPoint?
+        if let lat, let lon { point = GeoPoint(latitude: lat, longitude: lon) }
+        else if lat != nil || lon != nil { issue(path, "latitude and longitude must be given together") }
+        else if let postal { point = postal.point }
+        else { issue("\(path).latitude", "is required (the postal code is not in the directory)") }
+        let tzName = string(o, "time_zone", path, required: postal == nil) ?? postal?.timeZone
+        if let tzName, TimeZone(identifier: tzName) == nil { issue("\(path).time_zone", "unknown IANA time zone \"\(tzName)\"") }
+        let delivery = parseHours(o["delivery_hours"], "\(path).delivery_hours", required: true)
+        let alcoholHours = o["alcohol_hours"].flatMap { $0.isNull ? nil : parseHours($0, "\(path).alcohol_hours", required: false) }
+        var shifts: [ShiftRule] = []
+        if let v = o["driver_shifts"], !v.isNull {
+            if case .array(let items) = v {
+                for (i, item) in items.enumerated() {
+                    if let s = parseShift(item, "\(path).driver_shifts[\(i)]") { shifts.append(s) }
+                }
+            } else { issue("\(path).driver_shifts", "must be an array") }
+        }
+        let store = Store(
+            retailerID: retailerID, locationCode: code ?? "", name: name ?? "",
+            address: address ?? StoreAddress(addressLine1: "", city: "", state: "", postalCode: ""),
+            county: county ?? "", point: point ?? GeoPoint(latitude: 0, longitude: 0), timeZone: tzName ?? "UTC",
+            active: bool(o, "active", path, default: true), pickup: bool(o, "pickup", path, default: false),
+            pickupOnly: bool(o, "pickup_only", path, default: false), alcohol: bool(o, "alcohol", path, default: false),
+            alcoholHours: alcoholHours, longDistanceDelivery: bool(o, "long_distance_delivery", path, default: false),
+            deliveryHours: delivery ?? WeeklyHours(days: Array(repeating: nil, count: 7)),
+            immediateFiveHour: bool(o, "immediate_five_hour", path, default: false),
+            schedulingHorizonDays: int(o, "scheduling_horizon_days", path, default: 7, range: 1...14),
+            pickupDwellMinutes: int(o, "pickup_dwell_minutes", path, default: 5, range: 0...240),
+            dropoffDwellMinutes: int(o, "dropoff_dwell_minutes", path, default: 5, range: 0...240),
+            shifts: shifts)
+        return store
+    }
+
+    static let weekdayNames = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    static func weekday(_ s: String) -> Int? {
+        let l = s.lowercased()
+        return weekdayNames.firstIndex { $0 == l || $0.prefix(3) == l }
+    }
+
+    /// `"HH:MM"` → minutes; `"24:00"` allowed as an end.
+    static func minutes(_ s: String) -> Int? {
+        let p = s.split(separator: ":")
+        guard p.count == 2, p[0].count == 2, p[1].count == 2, let h = Int(p[0]), let m = Int(p[1]), m < 60 else { return nil }
+        guard h < 24 || (h == 24 && m == 0) else { return nil }
+        return h * 60 + m
+    }
+
+    /// `"08:00-21:00"` → DailyHours.
+    static func interval(_ s: String) -> DailyHours? {
+        let p = s.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard p.count == 2, let a = minutes(p[0]), let b = minutes(p[1]), a < b else { return nil }
+        return DailyHours(open: a, close: b)
+    }
+
+    /// `{"default": "08:00-21:00", "sunday": "10:00-18:00", "saturday": null}`: each weekday takes its own
+    /// entry, else `default`; null or a missing entry without a default means closed.
+    mutating func parseHours(_ value: JSONValue?, _ path: String, required: Bool) -> WeeklyHours? {
+        guard let value, !value.isNull else {
+            if required { issue(path, "is required (e.g. {\"default\": \"08:00-21:00\"})") }
+            return nil
+        }
+        guard let o = value.objectValue else { issue(path, "must be an object keyed by weekday or \"default\""); return nil }
+        var fallback: DailyHours?
+        var days = [DailyHours?](repeating: nil, count: 7)
+        var explicit = [Bool](repeating: false, count: 7)
+        for (key, v) in o.sorted(by: { $0.key < $1.key }) {
+            let kp = "\(path).\(key)"
+            var hours: DailyHours?
+            switch v {
+            case .null: hours = nil
+            case .string(let s):
+                hours = Self.interval(s)
+                if hours == nil { issue(kp, "must be \"HH:MM-HH:MM\" with open before close, or null for closed") ; continue }
+            default: issue(kp, "must be \"HH:MM-HH:MM\" or null"); continue
+            }
+            if key == "default" { fallback = hours }
+            else if let d = Self.weekday(key) { days[d] = hours; explicit[d] = true }
+            else { issue(kp, "unknown weekday (use monday…sunday or default)") }
+        }
+        for d in 0..<7 where !explicit[d] { days[d] = fallback }
+        return WeeklyHours(days: days)
+    }
+
+    mutating func parseShift(_ value: JSONValue, _ path: String) -> ShiftRule? {
+        guard let o = object(value, path) else { return nil }
+        guard let driver = string(o, "driver_id", path) else { return nil }
+        if o["start_at"] != nil || o["end_at"] != nil {
+            let s = string(o, "start_at", path).flatMap { v -> Date? in
+                let d = Timestamp.parse(v); if d == nil { issue("\(path).start_at", "must be an ISO 8601 timestamp with an offset") }; return d }
+            let e = string(o, "end_at", path).flatMap { v -> Date? in
+                let d = Timestamp.parse(v); if d == nil { issue("\(path).end_at", "must be an ISO 8601 timestamp with an offset") }; return d }
+            guard let s, let e else { return nil }
+            guard e > s else { issue("\(path).end_at", "must be after start_at"); return nil }
+            return .dated(driverID: driver, start: s, end: e)
+        }
+        var weekdays = Array(0..<7)
+        if let v = o["days"], !v.isNull {
+            if case .array(let items) = v {
+                weekdays = []
+                for (i, item) in items.enumerated() {
+                    if let s = item.stringValue, let d = Self.weekday(s) { weekdays.append(d) }
+                    else { issue("\(path).days[\(i)]", "must be a weekday name (monday…sunday or mon…sun)") }
+                }
+            } else if v.stringValue == "daily" {
+                weekdays = Array(0..<7)
+            } else { issue("\(path).days", "must be an array of weekday names or \"daily\"") }
+        }
+        let start = string(o, "start", path).flatMap { v -> Int? in
+            let m = Self.minutes(v); if m == nil { issue("\(path).start", "must be \"HH:MM\"") }; return m }
+        let end = string(o, "end", path).flatMap { v -> Int? in
+            let m = Self.minutes(v); if m == nil { issue("\(path).end", "must be \"HH:MM\" (24:00 allowed)") }; return m }
+        guard let start, let end else { return nil }
+        guard end > start else { issue("\(path).end", "must be after start (shifts do not cross midnight; split them)"); return nil }
+        return .weekly(driverID: driver, weekdays: weekdays.sorted(), start: start, end: end)
+    }
+}

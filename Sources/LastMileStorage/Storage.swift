@@ -1,0 +1,49 @@
+import Foundation
+import LastMileCore
+
+/// Persistence for LastMile. Two engines implement it (SQLite via GRDB, PostgreSQL via postgres-nio); one
+/// contract test suite checks both. Invariants that must hold across server processes are enforced inside
+/// the engines with transactions, constraints and conditional writes.
+public protocol Storage: Sendable {
+    /// Applies the versioned migrations not yet applied (safe to call from several processes at once).
+    func migrate() async throws
+
+    /// Loads an operator configuration: retailers, OAuth clients, stores (with their shifts) are inserted or
+    /// updated, all in one transaction. Clients and stores absent from the file are left as they are
+    /// (deactivate a store with `active: false`; disable a client with `enabled: false`).
+    func applyConfiguration(_ config: OperatorConfig) async throws
+
+    /// Whether no retailer has been configured yet (first start).
+    func hasRetailers() async throws -> Bool
+
+    func retailer(id: String) async throws -> Retailer?
+    func oauthClient(id: String) async throws -> OAuthClientRecord?
+
+    func insertToken(_ token: AccessTokenRecord) async throws
+    func token(hash: String) async throws -> AccessTokenRecord?
+    /// Marks a token revoked (no effect when already revoked).
+    func revokeToken(hash: String, at: Date) async throws
+
+    /// Every store of the retailer, active or not.
+    func stores(retailerID: String) async throws -> [Store]
+    func store(retailerID: String, locationCode: String) async throws -> Store?
+
+    func user(retailerID: String, userID: String) async throws -> UserRecord?
+    /// Inserts the user unless one with the same id exists; returns the stored user and whether it was created.
+    func insertUserIfAbsent(_ user: UserRecord) async throws -> (UserRecord, created: Bool)
+    /// Inserts or replaces the user's profile and address.
+    func saveUser(_ user: UserRecord) async throws
+
+    /// Takes `count` ids from the service-option sequence (D1 allocates ids it never stores).
+    func allocateServiceOptionIDs(count: Int) async throws -> [Int64]
+    /// Stores listed options; their ids must come from `allocateServiceOptionIDs`.
+    func insertServiceOptions(_ options: [StoredServiceOption]) async throws
+    func serviceOption(id: Int64) async throws -> StoredServiceOption?
+
+    /// Everything the store's drivers are committed to at `now` (orders and active holds, §2.0.5).
+    /// `excludingHoldOfUser` leaves out that user's own hold.
+    func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment]
+
+    /// Releases connections.
+    func close() async throws
+}
