@@ -15,12 +15,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Domain: no I/O.
         .target(name: "LastMileCore"),
         // The Storage protocol and records (no engine).
-        .target(name: "LastMileStorage", dependencies: ["LastMileCore"]),
+        .target(name: "LastMileStorage", dependencies: ["LastMileCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LastMileSQLite", dependencies: [
             "LastMileStorage",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -32,6 +34,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "lastmile", dependencies: [
             "LastMileAPI", "LastMileSQLite",

@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import LastMileCore
+import LastMileStorage
+import Logging
+
+/// Settings of one server process.
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var mode: ServiceMode = .development
+    /// Operator configuration file loaded at start (JSON or YAML).
+    public var configFile: String?
+    /// When set, every retailer's rate limit is replaced by this value (benchmarks).
+    public var rateLimitOverride: Int?
+    public var oauthRateLimit = 10
+    public var logLevel: Logger.Level = .info
+    /// Load the built-in demo retailer when the database has no retailer (development mode only).
+    public var loadDemo = true
+
+    public init() {}
+}
+
+public enum Bootstrap {
+    /// The shipped postal-code directory.
+    public static func loadDirectory() throws -> PostalDirectory {
+        guard let url = Bundle.module.url(forResource: "us-zipcodes", withExtension: "csv") else {
+            throw ConfigFile.LoadError(description: "the postal-code directory resource is missing")
+        }
+        return try PostalDirectory.parseCSV(Data(contentsOf: url))
+    }
+
+    /// The built-in demo configuration.
+    public static func demoConfiguration(directory: PostalDirectory) throws -> OperatorConfig {
+        guard let url = Bundle.module.url(forResource: "demo-config", withExtension: "json") else {
+            throw ConfigFile.LoadError(description: "the demo configuration resource is missing")
+        }
+        return try ConfigFile.parse(Data(contentsOf: url), yaml: false, name: "demo-config.json", directory: directory)
+    }
+
+    /// Migrates, loads the config file, and seeds the demo on first start in development mode.
+    /// Returns whether the demo was loaded.
+    @discardableResult
+    public static func prepare(storage: any Storage, configuration: AppConfiguration, directory: PostalDirectory) async throws -> Bool {
+        try await storage.migrate()
+        if let file = configuration.configFile {
+            try await storage.applyConfiguration(try ConfigFile.load(path: file, directory: directory))
+        }
+        guard configuration.mode == .development, configuration.loadDemo, try await !storage.hasRetailers() else { return false }
+        try await storage.applyConfiguration(try demoConfiguration(directory: directory))
+        return true
+    }
+}
+
+/// The routes of the contract (and the project's additions), bound to their handlers.
+public func buildRouter(_ service: LastMileService) -> LastMileResponder {
+    let locator = AddressLocator(service: service)
+    let capacity = CapacityService(service: service)
+    let oauth = OAuthHandlers(service: service)
+    let users = UserHandlers(service: service, locator: locator)
+    let stores = StoreHandlers(service: service, locator: locator)
+    let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
+    let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
+
+    /// OAuth endpoints answer unexpected failures in the OAuth shape too.
+    func oauthRoute(_ h: @escaping Handler) -> Handler {
+        { input in
+            do { return try await h(input) } catch let e as OAuthFailure { throw e } catch {
+                service.logger.error("oauth failure: \(error)")
+                throw OAuthFailure.serverError
+            }
+        }
+    }
+
+    var t = RouteTable<Handler>()
+    t.add(.get, "/health", access: .open, body: .none) { _ in JSONResponse.make(["status": "ok"]) }
+    t.add(.get, "/openapi.yaml", access: .open, body: .none) { _ in OpenAPIDocument.response() }
+    t.add(.post, "/v2/oauth/token", access: .oauth, body: .none, oauthRoute(oauth.issueToken))
+    t.add(.post, "/v2/oauth/token/revoke", access: .oauth, body: .none, oauthRoute(oauth.revokeToken))
+    t.add(.post, "/v2/fulfillment/users", access: fulfillment, users.create)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/addresses", access: fulfillment, users.validateAddress)
+    t.add(.put, "/v2/fulfillment/users/{user_id}", access: fulfillment, users.update)
+    t.add(.post, "/v2/fulfillment/stores/last_mile", access: fulfillment, stores.find)
+    t.add(.post, "/v2/fulfillment/service_options/last_mile", access: fulfillment, options.preview)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/cart/last_mile", access: fulfillment, options.listForCheckout)
+    return LastMileResponder(service: service, routes: t)
+}
+
+/// The Hummingbird application: tests call this too (`app.test(.router)`).
+public func buildApplication(service: LastMileService, configuration: AppConfiguration,
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    -> some ApplicationProtocol {
+    var logger = Logger(label: "lastmile")
+    logger.logLevel = configuration.logLevel
+    return Application(
+        responder: buildRouter(service),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "LastMile"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}

@@ -1,0 +1,45 @@
+import Foundation
+import LastMileCore
+import LastMileStorage
+import Logging
+
+public enum ServiceMode: String, Sendable, CaseIterable {
+    case development, production
+}
+
+/// Everything handlers share: storage, clock, the postal directory and settings.
+public final class LastMileService: Sendable {
+    public let storage: any Storage
+    public let clock: any ServiceClock
+    public let directory: PostalDirectory
+    public let mode: ServiceMode
+    public let estimator: DeliveryEstimator
+    public let logger: Logger
+    let retailerLimiter: RateLimiter
+    let oauthLimiter: RateLimiter
+    /// OAuth requests per second per client IP (§1.15 default 10).
+    public let oauthRateLimit: Int
+    /// When set, replaces every retailer's configured rate limit (benchmarks raise it).
+    public let rateLimitOverride: Int?
+
+    public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
+                estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
+                oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil,
+                monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
+        self.storage = storage
+        self.clock = clock
+        self.directory = directory
+        self.mode = mode
+        self.estimator = estimator
+        self.logger = logger
+        self.oauthRateLimit = oauthRateLimit
+        self.rateLimitOverride = rateLimitOverride
+        retailerLimiter = RateLimiter(seconds: monotonicSeconds)
+        oauthLimiter = RateLimiter(seconds: monotonicSeconds)
+    }
+
+    /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).
+    public static let monotonicSeconds: @Sendable () -> Double = {
+        return Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LastMileCore
+import LastMileStorage
+
+/// The authenticated caller of a bearer-token endpoint.
+public struct Caller: Sendable {
+    public var retailer: Retailer
+    public var clientID: String
+    public var scopes: [Scope]
+}
+
+enum BearerAuth {
+    static let missing = ServiceError(.unauthorized, "The access token is missing.", code: 4001)
+    static let invalid = ServiceError(.unauthorized, "The access token is invalid or has expired.", code: 4001)
+    static let forbidden = ServiceError(.forbidden, "The access token does not grant access to this resource.", code: 4001)
+
+    /// §1.3: `Authorization: Bearer <token>` (scheme case-insensitive), a known, unexpired, unrevoked token.
+    static func authenticate(_ request: Request, service: LastMileService, now: Date) async throws -> Caller {
+        guard let header = request.headers[.authorization] else { throw missing }
+        let parts = header.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw missing }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { throw missing }
+        guard let record = try await service.storage.token(hash: SecretHash.hex(token)),
+              record.revokedAt == nil, record.expiresAt > now,
+              let retailer = try await service.storage.retailer(id: record.retailerID)
+        else { throw invalid }
+        return Caller(retailer: retailer, clientID: record.clientID, scopes: record.scopes)
+    }
+}

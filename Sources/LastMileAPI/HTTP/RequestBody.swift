@@ -1,0 +1,41 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LastMileCore
+import NIOCore
+
+/// Step 4 of §1.13: size, content type, JSON syntax, top-level object.
+enum RequestBodyDecoder {
+    static let maxBytes = 1 << 20
+
+    static let tooLarge = ServiceError(.payloadTooLarge, "The request body is too large.", code: 1001, key: "body")
+    static let wrongType = ServiceError.badRequest("The request body must be sent as application/json.", key: "body")
+    static let invalidJSON = ServiceError.badRequest("The request body is not valid JSON.", key: "body")
+    static let notObject = ServiceError.badRequest("The request body must be a JSON object.", key: "body")
+
+    /// Collects the body, mapping an oversized one to 413.
+    static func collect(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+    }
+
+    /// The media type (lower-cased, parameters removed), nil when the header is absent.
+    static func mediaType(_ request: Request) -> String? {
+        guard let ct = request.headers[.contentType] else { return nil }
+        return ct.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    /// A JSON object body; an absent or empty body is `{}`.
+    static func jsonObject(_ request: Request) async throws -> [String: JSONValue] {
+        let buffer = try await collect(request)
+        if let media = mediaType(request), media != "application/json" { throw wrongType }
+        let data = Data(buffer: buffer)
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        guard String(validating: data, as: UTF8.self) != nil, let value = try? JSONValue.parse(data) else { throw invalidJSON }
+        guard case .object(let o) = value else { throw notObject }
+        return o
+    }
+}

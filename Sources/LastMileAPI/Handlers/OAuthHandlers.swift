@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import LastMileCore
+import LastMileStorage
+
+/// A1 and A2 (§2.1): client credentials in a JSON or form body, OAuth error shapes, tokens stored as hashes.
+struct OAuthHandlers {
+    let service: LastMileService
+    static let tokenLifetime: TimeInterval = 86_400
+
+    /// The body as string parameters; JSON non-string values count as absent.
+    static func parameters(_ input: HandlerInput) async throws -> [String: String] {
+        let buffer: ByteBuffer
+        do { buffer = try await RequestBodyDecoder.collect(input.request) } catch { throw OAuthFailure.tooLarge }
+        let data = Data(buffer: buffer)
+        let media = RequestBodyDecoder.mediaType(input.request)
+        if media == "application/x-www-form-urlencoded" {
+            guard let text = String(validating: data, as: UTF8.self) else { throw OAuthFailure.invalidRequest }
+            var out: [String: String] = [:]
+            for pair in text.split(separator: "&") where !pair.isEmpty {
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                func decode(_ s: Substring) -> String? { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncodingOnce() }
+                guard let k = decode(kv[0]), let v = kv.count > 1 ? decode(kv[1]) : "" else { throw OAuthFailure.invalidRequest }
+                if out[k] == nil { out[k] = v }
+            }
+            return out
+        }
+        guard media == nil || media == "application/json" else { throw OAuthFailure.invalidRequest }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        guard let value = try? JSONValue.parse(data), case .object(let o) = value else { throw OAuthFailure.invalidRequest }
+        return o.compactMapValues { $0.stringValue?.trimmingCharacters(in: .whitespaces) }.filter { !$0.value.isEmpty }
+    }
+
+    static func rejectCredentialsInQuery(_ input: HandlerInput, names: [String]) throws {
+        guard let query = input.request.uri.query, !query.isEmpty else { return }
+        let keys = query.split(separator: "&").map { pair -> String in
+            let k = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return k.removingPercentEncodingOnce() ?? k
+        }
+        if keys.contains(where: names.contains) { throw OAuthFailure.queryParams }
+    }
+
+    /// Authenticates the client; the secret is compared as SHA-256 digests in constant time.
+    func authenticateClient(_ p: [String: String]) async throws -> OAuthClientRecord {
+        guard let id = p["client_id"], let secret = p["client_secret"],
+              let client = try await service.storage.oauthClient(id: id) else { throw OAuthFailure.invalidClient }
+        guard constantTimeEqual(SecretHash.hex(secret), client.secretHash), client.enabled else { throw OAuthFailure.invalidClient }
+        return client
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    static func oauthHeaders() -> HTTPFields {
+        var h = HTTPFields()
+        h[.cacheControl] = "no-store"
+        h[.pragma] = "no-cache"
+        return h
+    }
+
+    struct TokenResponse: Encodable {
+        var access_token: String
+        var token_type = "Bearer"
+        var expires_in = 86_400
+        var scope: String
+        var created_at: Int64
+    }
+
+    /// A1.
+    func issueToken(_ input: HandlerInput) async throws -> Response {
+        try Self.rejectCredentialsInQuery(input, names: ["client_id", "client_secret"])
+        let p = try await Self.parameters(input)
+        let client = try await authenticateClient(p)
+        guard let grant = p["grant_type"] else { throw OAuthFailure.invalidRequest }
+        guard grant == "client_credentials" else { throw OAuthFailure.unsupportedGrant }
+        var scopes = client.scopes
+        if let requested = p["scope"] {
+            let names = requested.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+            guard !names.isEmpty else { throw OAuthFailure.invalidScope }
+            var granted = Set<Scope>()
+            for n in names {
+                guard let s = Scope(rawValue: n), client.scopes.contains(s) else { throw OAuthFailure.invalidScope }
+                granted.insert(s)
+            }
+            scopes = Scope.allCases.filter(granted.contains)
+        }
+        let token = Self.newToken()
+        let issued = Timestamp.floorToSecond(input.now)
+        try await service.storage.insertToken(AccessTokenRecord(
+            tokenHash: SecretHash.hex(token), clientID: client.clientID, retailerID: client.retailerID, scopes: scopes,
+            issuedAt: issued, expiresAt: issued.addingTimeInterval(Self.tokenLifetime)))
+        return JSONResponse.make(TokenResponse(access_token: token, scope: scopes.map(\.rawValue).joined(separator: " "),
+                                               created_at: Int64(issued.timeIntervalSince1970)), headers: Self.oauthHeaders())
+    }
+
+    /// A2.
+    func revokeToken(_ input: HandlerInput) async throws -> Response {
+        try Self.rejectCredentialsInQuery(input, names: ["client_id", "client_secret", "token"])
+        let p = try await Self.parameters(input)
+        let client = try await authenticateClient(p)
+        guard let token = p["token"] else { throw OAuthFailure.invalidRequest }
+        let hash = SecretHash.hex(token)
+        if let record = try await service.storage.token(hash: hash), record.retailerID == client.retailerID {
+            guard record.clientID == client.clientID else { throw OAuthFailure.unauthorizedClient }
+            try await service.storage.revokeToken(hash: hash, at: input.now)
+        }
+        struct Empty: Encodable {}
+        return JSONResponse.make(Empty(), headers: Self.oauthHeaders())
+    }
+
+    /// 256 bits from the system CSPRNG, URL-safe Base64 without padding (43 characters).
+    static func newToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

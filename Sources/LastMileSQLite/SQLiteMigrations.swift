@@ -1,0 +1,80 @@
+import GRDB
+
+/// Versioned schema of the SQLite engine. Times are stored as REAL seconds since the Unix epoch (the
+/// PostgreSQL engine uses the same representation, so both engines share one storage model).
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE retailers (
+                    id TEXT PRIMARY KEY,
+                    config TEXT NOT NULL
+                );
+                CREATE TABLE oauth_clients (
+                    client_id TEXT PRIMARY KEY,
+                    retailer_id TEXT NOT NULL REFERENCES retailers(id),
+                    secret_hash TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    enabled INTEGER NOT NULL
+                );
+                CREATE TABLE stores (
+                    retailer_id TEXT NOT NULL REFERENCES retailers(id),
+                    location_code TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    PRIMARY KEY (retailer_id, location_code)
+                );
+                CREATE TABLE access_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    retailer_id TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    issued_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    revoked_at REAL
+                );
+                CREATE TABLE users (
+                    retailer_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    first_name TEXT,
+                    last_name TEXT,
+                    phone_number TEXT,
+                    email TEXT,
+                    locale TEXT,
+                    address TEXT,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (retailer_id, user_id)
+                );
+                CREATE TABLE id_sequences (
+                    name TEXT PRIMARY KEY,
+                    last_value INTEGER NOT NULL
+                );
+                INSERT INTO id_sequences (name, last_value) VALUES ('service_option', 0);
+                CREATE TABLE service_options (
+                    id INTEGER PRIMARY KEY,
+                    retailer_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    location_code TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    window_start REAL NOT NULL,
+                    window_end REAL NOT NULL,
+                    immediate_hour INTEGER,
+                    local_date TEXT NOT NULL,
+                    handoff_time REAL,
+                    available INTEGER NOT NULL,
+                    reasons TEXT NOT NULL,
+                    alcoholic INTEGER NOT NULL,
+                    dest_latitude REAL NOT NULL,
+                    dest_longitude REAL NOT NULL,
+                    travel_minutes INTEGER NOT NULL,
+                    listed_at REAL NOT NULL,
+                    cart_total_cents INTEGER,
+                    items_count INTEGER,
+                    units_count REAL
+                );
+                CREATE INDEX service_options_listed ON service_options (listed_at);
+                """)
+        }
+        return m
+    }
+}

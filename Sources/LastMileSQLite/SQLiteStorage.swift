@@ -1,0 +1,223 @@
+import Foundation
+import GRDB
+import LastMileCore
+import LastMileStorage
+
+/// The embedded engine: one SQLite file in WAL mode through a GRDB `DatabasePool`. Writes are serialised by
+/// SQLite itself (one writer at a time), which is what makes capacity checks and bookings atomic.
+public final class SQLiteStorage: Storage {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file. Parent directories are created.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.label = "lastmile"
+        pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: Configuration
+
+    public func applyConfiguration(_ config: OperatorConfig) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try await pool.write { db in
+            for entry in config.retailers {
+                let r = entry.retailer
+                try db.execute(sql: """
+                    INSERT INTO retailers (id, config) VALUES (?, ?)
+                    ON CONFLICT (id) DO UPDATE SET config = excluded.config
+                    """, arguments: [r.id, String(decoding: try encoder.encode(r), as: UTF8.self)])
+                for c in entry.clients {
+                    let owner = try String.fetchOne(db, sql: "SELECT retailer_id FROM oauth_clients WHERE client_id = ?", arguments: [c.clientID])
+                    if let owner, owner != r.id { throw StorageError.conflict("client_id \(c.clientID) belongs to retailer \(owner)") }
+                    try db.execute(sql: """
+                        INSERT INTO oauth_clients (client_id, retailer_id, secret_hash, scopes, enabled) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes,
+                            enabled = excluded.enabled
+                        """, arguments: [c.clientID, r.id, SecretHash.hex(c.clientSecret), Codecs.scopes(c.scopes), c.enabled])
+                }
+                for s in entry.stores {
+                    try db.execute(sql: """
+                        INSERT INTO stores (retailer_id, location_code, config) VALUES (?, ?, ?)
+                        ON CONFLICT (retailer_id, location_code) DO UPDATE SET config = excluded.config
+                        """, arguments: [r.id, s.locationCode, String(decoding: try encoder.encode(s), as: UTF8.self)])
+                }
+            }
+        }
+    }
+
+    public func hasRetailers() async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM retailers)") ?? false }
+    }
+
+    public func retailer(id: String) async throws -> Retailer? {
+        let json = try await pool.read { db in try String.fetchOne(db, sql: "SELECT config FROM retailers WHERE id = ?", arguments: [id]) }
+        return try json.map { try JSONDecoder().decode(Retailer.self, from: Data($0.utf8)) }
+    }
+
+    public func oauthClient(id: String) async throws -> OAuthClientRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM oauth_clients WHERE client_id = ?", arguments: [id]).map { row in
+                OAuthClientRecord(clientID: row["client_id"], retailerID: row["retailer_id"], secretHash: row["secret_hash"],
+                                  scopes: Codecs.scopes(row["scopes"] as String), enabled: row["enabled"])
+            }
+        }
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(_ t: AccessTokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO access_tokens (token_hash, client_id, retailer_id, scopes, issued_at, expires_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [t.tokenHash, t.clientID, t.retailerID, Codecs.scopes(t.scopes), t.issuedAt.timeIntervalSince1970,
+                                 t.expiresAt.timeIntervalSince1970, t.revokedAt?.timeIntervalSince1970])
+        }
+    }
+
+    public func token(hash: String) async throws -> AccessTokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE token_hash = ?", arguments: [hash]).map { row in
+                AccessTokenRecord(tokenHash: row["token_hash"], clientID: row["client_id"], retailerID: row["retailer_id"],
+                                  scopes: Codecs.scopes(row["scopes"] as String), issuedAt: Codecs.date(row["issued_at"]),
+                                  expiresAt: Codecs.date(row["expires_at"]), revokedAt: (row["revoked_at"] as Double?).map(Codecs.date))
+            }
+        }
+    }
+
+    public func revokeToken(hash: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                           arguments: [at.timeIntervalSince1970, hash])
+        }
+    }
+
+    // MARK: Stores
+
+    public func stores(retailerID: String) async throws -> [Store] {
+        let rows = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT config FROM stores WHERE retailer_id = ? ORDER BY location_code", arguments: [retailerID])
+        }
+        let decoder = JSONDecoder()
+        return try rows.map { try decoder.decode(Store.self, from: Data($0.utf8)) }
+    }
+
+    public func store(retailerID: String, locationCode: String) async throws -> Store? {
+        let json = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT config FROM stores WHERE retailer_id = ? AND location_code = ?",
+                                arguments: [retailerID, locationCode])
+        }
+        return try json.map { try JSONDecoder().decode(Store.self, from: Data($0.utf8)) }
+    }
+
+    // MARK: Users
+
+    static func user(_ row: Row) throws -> UserRecord {
+        UserRecord(retailerID: row["retailer_id"], userID: row["user_id"], firstName: row["first_name"], lastName: row["last_name"],
+                   phoneNumber: row["phone_number"], email: row["email"], locale: (row["locale"] as String?).flatMap(LocaleTag.init(rawValue:)),
+                   address: try (row["address"] as String?).map { try JSONDecoder().decode(UserAddress.self, from: Data($0.utf8)) },
+                   createdAt: Codecs.date(row["created_at"]))
+    }
+
+    public func user(retailerID: String, userID: String) async throws -> UserRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE retailer_id = ? AND user_id = ?", arguments: [retailerID, userID]).map(Self.user)
+        }
+    }
+
+    static func userArguments(_ u: UserRecord) throws -> StatementArguments {
+        let address = try u.address.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        return [u.retailerID, u.userID, u.firstName, u.lastName, u.phoneNumber, u.email, u.locale?.rawValue, address,
+                u.createdAt.timeIntervalSince1970]
+    }
+
+    public func insertUserIfAbsent(_ u: UserRecord) async throws -> (UserRecord, created: Bool) {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (retailer_id, user_id) DO NOTHING
+                """, arguments: try Self.userArguments(u))
+            let created = db.changesCount > 0
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE retailer_id = ? AND user_id = ?", arguments: [u.retailerID, u.userID])!
+            return (try Self.user(row), created)
+        }
+    }
+
+    public func saveUser(_ u: UserRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (retailer_id, user_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+                    phone_number = excluded.phone_number, email = excluded.email, locale = excluded.locale, address = excluded.address
+                """, arguments: try Self.userArguments(u))
+        }
+    }
+
+    // MARK: Service options
+
+    public func allocateServiceOptionIDs(count: Int) async throws -> [Int64] {
+        guard count > 0 else { return [] }
+        let last = try await pool.write { db in
+            try Int64.fetchOne(db, sql: "UPDATE id_sequences SET last_value = last_value + ? WHERE name = 'service_option' RETURNING last_value",
+                               arguments: [count])!
+        }
+        return Array((last - Int64(count) + 1)...last)
+    }
+
+    public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
+        guard !options.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
+                    local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
+                    cart_total_cents, items_count, units_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for o in options {
+                try statement.execute(arguments: [
+                    o.id, o.retailerID, o.userID, o.locationCode, o.type.rawValue, o.windowStart.timeIntervalSince1970,
+                    o.windowEnd.timeIntervalSince1970, o.immediateHour, o.date.description, o.handoffTime?.timeIntervalSince1970,
+                    o.available, Codecs.strings(o.reasons), o.alcoholic, o.destination.latitude, o.destination.longitude,
+                    o.travelMinutes, o.listedAt.timeIntervalSince1970, o.cartTotalCents, o.itemsCount, o.unitsCount,
+                ])
+            }
+        }
+    }
+
+    public func serviceOption(id: Int64) async throws -> StoredServiceOption? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id]).map { row in
+                StoredServiceOption(
+                    id: row["id"], retailerID: row["retailer_id"], userID: row["user_id"], locationCode: row["location_code"],
+                    type: ServiceOptionType(rawValue: row["type"]) ?? .scheduled, windowStart: Codecs.date(row["window_start"]),
+                    windowEnd: Codecs.date(row["window_end"]), immediateHour: row["immediate_hour"],
+                    date: CivilDate(row["local_date"] as String) ?? CivilDate(year: 1970, month: 1, day: 1),
+                    handoffTime: (row["handoff_time"] as Double?).map(Codecs.date), available: row["available"],
+                    reasons: Codecs.strings(row["reasons"] as String), alcoholic: row["alcoholic"],
+                    destination: GeoPoint(latitude: row["dest_latitude"], longitude: row["dest_longitude"]),
+                    travelMinutes: row["travel_minutes"], listedAt: Codecs.date(row["listed_at"]),
+                    cartTotalCents: row["cart_total_cents"], itemsCount: row["items_count"], unitsCount: row["units_count"])
+            }
+        }
+    }
+
+    // MARK: Capacity
+
+    public func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment] {
+        // Holds and orders arrive with the reservations issue; until then a store has no commitments.
+        []
+    }
+}

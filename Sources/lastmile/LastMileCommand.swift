@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import LastMileAPI
+import LastMileCore
+import LastMileSQLite
+import LastMileStorage
+import Logging
+import ServiceLifecycle
+
+@main
+struct LastMileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lastmile",
+        abstract: "LastMile: a self-hostable last-mile delivery service with an Instacart Connect compatible API.",
+        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by every command that opens the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "Database: a SQLite file path (default ./data/lastmile.sqlite). Env: LASTMILE_DATABASE.")
+    var database: String?
+
+    var resolved: String { database ?? Environment.value("LASTMILE_DATABASE") ?? "./data/lastmile.sqlite" }
+
+    func open() throws -> any Storage {
+        let location = resolved
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            throw ValidationError("PostgreSQL is not available in this build yet; use a SQLite file path.")
+        }
+        let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
+        return try SQLiteStorage(path: path)
+    }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
+        return v
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the HTTP server (SIGINT/SIGTERM finish in-flight requests, then stop).")
+
+    @Option(help: "Interface to listen on. Env: LASTMILE_HOST. Default 127.0.0.1.") var host: String?
+    @Option(help: "Port to listen on. Env: LASTMILE_PORT. Default 8080.") var port: Int?
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "development | production. Env: LASTMILE_MODE. Default development.") var mode: String?
+    @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error | critical. Env: LASTMILE_LOG_LEVEL. Default info.")
+    var logLevel: String?
+    @Option(help: "Operator configuration file (JSON or YAML) loaded at start. Env: LASTMILE_CONFIG.") var config: String?
+    @Option(help: "Development only: start the service clock at this ISO 8601 instant (it then runs). Env: LASTMILE_NOW.")
+    var now: String?
+    @Option(name: .customLong("rate-limit"), help: "Replace every retailer's requests-per-second limit (benchmarks). Env: LASTMILE_RATE_LIMIT.")
+    var rateLimit: Int?
+    @Flag(name: .customLong("no-demo"), help: "Do not load the demo retailer on first start in development mode.")
+    var noDemo = false
+
+    func run() async throws {
+        let started = DispatchTime.now()
+        var cfg = AppConfiguration()
+        cfg.host = host ?? Environment.value("LASTMILE_HOST") ?? "127.0.0.1"
+        guard let p = port ?? Environment.value("LASTMILE_PORT").flatMap(Int.init) ?? Optional(8080), (0...65535).contains(p) else {
+            throw ValidationError("--port must be 0…65535")
+        }
+        cfg.port = p
+        let modeName = mode ?? Environment.value("LASTMILE_MODE") ?? "development"
+        guard let m = ServiceMode(rawValue: modeName) else { throw ValidationError("--mode must be development or production") }
+        cfg.mode = m
+        let levelName = logLevel ?? Environment.value("LASTMILE_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("--log-level: unknown level \(levelName)") }
+        cfg.logLevel = level
+        cfg.configFile = config ?? Environment.value("LASTMILE_CONFIG")
+        cfg.rateLimitOverride = rateLimit ?? Environment.value("LASTMILE_RATE_LIMIT").flatMap(Int.init)
+        cfg.loadDemo = !noDemo
+
+        var clock: any ServiceClock = SystemClock()
+        if let nowText = now ?? Environment.value("LASTMILE_NOW") {
+            guard m == .development else { throw ValidationError("--now is only allowed in development mode") }
+            guard let start = Timestamp.parse(nowText) else { throw ValidationError("--now must be an ISO 8601 timestamp with an offset") }
+            clock = RunningClock(startingAt: start)
+        }
+
+        var logger = Logger(label: "lastmile")
+        logger.logLevel = level
+        let directory = try Bootstrap.loadDirectory()
+        let storage = try db.open()
+        let demo: Bool
+        do {
+            demo = try await Bootstrap.prepare(storage: storage, configuration: cfg, directory: directory)
+        } catch let e as ConfigFile.LoadError {
+            throw ValidationError(e.description)
+        }
+        let service = LastMileService(storage: storage, clock: clock, directory: directory, mode: m, logger: logger,
+                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride)
+        let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        let host = cfg.host
+        let serviceClock = clock
+        let app = buildApplication(service: service, configuration: cfg) { channel in
+            let port = channel.localAddress?.port ?? 0
+            print(Banner.text(host: host, port: port, mode: m, database: db.resolved, demo: demo, startupMillis: startup,
+                              now: serviceClock.now()))
+            fflush(stdout)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await storage.close()
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load or update an operator configuration file (idempotent; a file with any error loads nothing).")
+    @Option(help: "The configuration file (JSON or YAML).") var file: String
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let directory = try Bootstrap.loadDirectory()
+        let config: OperatorConfig
+        do { config = try ConfigFile.load(path: file, directory: directory) } catch let e as ConfigFile.LoadError {
+            throw ValidationError(e.description)
+        }
+        let storage = try db.open()
+        try await storage.migrate()
+        try await storage.applyConfiguration(config)
+        try await storage.close()
+        let stores = config.retailers.reduce(0) { $0 + $1.stores.count }
+        print("Loaded \(config.retailers.count) retailer(s), \(stores) store(s) into \(db.resolved).")
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let storage = try db.open()
+        try await storage.migrate()
+        try await storage.close()
+        print("Database \(db.resolved) is up to date.")
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the curl command that obtains an access token from a running server.")
+    @Option(name: .customLong("client-id")) var clientID = "demo"
+    @Option(name: .customLong("client-secret")) var clientSecret = "demo-secret"
+    @Option(help: "Base URL of the server.") var url = "http://127.0.0.1:8080"
+
+    func run() async throws {
+        print("""
+            curl -s -X POST \(url)/v2/oauth/token -H 'Content-Type: application/json' \\
+              -d '{"client_id":"\(clientID)","client_secret":"\(clientSecret)","grant_type":"client_credentials"}'
+            """)
+    }
+}
