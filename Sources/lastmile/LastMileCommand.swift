@@ -100,9 +100,10 @@ struct Serve: AsyncParsableCommand {
         let serviceClock = clock
         let app = buildApplication(service: service, configuration: cfg) { channel in
             let port = channel.localAddress?.port ?? 0
-            print(Banner.text(host: host, port: port, mode: m, database: db.resolved, demo: demo, startupMillis: startup,
-                              now: serviceClock.now()))
-            fflush(stdout)
+            // Written unbuffered so it shows up at once even when stdout is a file or a pipe.
+            let banner = Banner.text(host: host, port: port, mode: m, database: db.resolved, demo: demo, startupMillis: startup,
+                                     now: serviceClock.now())
+            FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -78,7 +78,7 @@ public struct LastMileResponder: HTTPResponder {
             service.logger.error("unexpected failure: \(error)", metadata: ["path": "\(request.uri.path)"])
             response = ErrorEnvelope.response(.internalError)
         }
-        for field in headers { response.headers.append(field) }
+        for field in headers { response.headers[field.name] = field.value }
         response.headers[.requestID] = Self.requestID(request.headers[.requestID])
         return response
     }

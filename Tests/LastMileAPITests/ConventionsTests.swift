@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import LastMileCore
+import Testing
+
+@Suite("Conventions (§1)")
+struct ConventionsTests {
+    @Test("unknown routes, wrong methods, empty segments and trailing slashes are 404/4000")
+    func notFound() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let token = try await c.token()
+            for (method, path) in [(HTTPRequest.Method.get, "/v2/nope"), (.get, "/v2/fulfillment/users"), (.post, "/v2/fulfillment/users/"),
+                                   (.post, "/v2/fulfillment/users//service_options/cart/last_mile"), (.post, "/V2/fulfillment/users"),
+                                   (.post, "/v2/fulfillment_sandbox/shoppers/x")] {
+                let r = try await c.request(method, path, token: token, body: "{}")
+                r.expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            }
+            // Route matching comes before authentication.
+            (try await c.request(.get, "/v2/nope")).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+        }
+    }
+
+    @Test("body decoding: size, content type, JSON syntax, top-level object; absent body is {}")
+    func bodies() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let token = try await c.token()
+            let big = "{\"user_id\":\"" + String(repeating: "a", count: 1 << 20) + "\"}"
+            (try await c.post("/v2/fulfillment/users", token: token, big))
+                .expectError(.contentTooLarge, "The request body is too large.", key: "body")
+            (try await c.request(.post, "/v2/fulfillment/users", token: token, body: "user_id=x", contentType: "application/x-www-form-urlencoded"))
+                .expectError(.badRequest, "The request body must be sent as application/json.", key: "body")
+            (try await c.post("/v2/fulfillment/users", token: token, "{\"user_id\":"))
+                .expectError(.badRequest, "The request body is not valid JSON.", key: "body")
+            (try await c.post("/v2/fulfillment/users", token: token, "[1,2]"))
+                .expectError(.badRequest, "The request body must be a JSON object.", key: "body")
+            // A charset parameter is fine; a missing Content-Type is JSON.
+            let charset = try await c.request(.post, "/v2/fulfillment/users", token: token, body: #"{"user_id":"u1","first_name":"A"}"#,
+                                              contentType: "application/json; charset=utf-8")
+            #expect(charset.status == .ok)
+            let noType = try await c.request(.post, "/v2/fulfillment/users", token: token, body: #"{"user_id":"u2","first_name":"B"}"#, contentType: nil)
+            #expect(noType.status == .ok, "\(noType.text)")
+            // Absent body → {} → validation of required fields.
+            let empty = try await c.request(.post, "/v2/fulfillment/users", token: token)
+            #expect(empty.code == 9999)
+            #expect(empty.json["error"]?["errors"]?.array?.count == 2)
+        }
+    }
+
+    @Test("X-Request-Id is echoed when valid and generated otherwise")
+    func requestID() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let echoed = try await c.request(.get, "/health", headers: ["X-Request-Id": "trace-123"])
+            #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "trace-123")
+            #expect(echoed.json["status"]?.stringValue == "ok")
+            let generated = try await c.request(.get, "/health", headers: ["X-Request-Id": String(repeating: "x", count: 129)])
+            let id = try #require(generated.headers[HTTPField.Name("X-Request-Id")!])
+            #expect(id.count == 36)
+        }
+    }
+
+    @Test("per-retailer rate limit: RateLimit-* headers, 429/2003 with Retry-After, rejected requests not counted, retailers independent")
+    func rateLimit() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let beta = try await c.token("beta", "beta-secret-1")
+            let alpha = try await c.token()
+            for remaining in [2, 1, 0] {
+                let r = try await c.put("/v2/fulfillment/users/nobody", token: beta, "{}")
+                #expect(r.headers[HTTPField.Name("RateLimit-Limit")!] == "3")
+                #expect(r.headers[HTTPField.Name("RateLimit-Remaining")!] == String(remaining))
+                #expect((Int(r.headers[HTTPField.Name("RateLimit-Reset")!] ?? "") ?? 0) >= 1)
+            }
+            for _ in 0..<2 {
+                let limited = try await c.put("/v2/fulfillment/users/nobody", token: beta, "{}")
+                limited.expectError(.tooManyRequests, "Too many requests", code: 2003, key: nil)
+                #expect(limited.headers[.retryAfter] == limited.headers[HTTPField.Name("RateLimit-Reset")!])
+                #expect((Int(limited.headers[.retryAfter] ?? "") ?? 0) >= 1)
+                #expect(limited.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+            }
+            let other = try await c.put("/v2/fulfillment/users/nobody", token: alpha, "{}")
+            #expect(other.headers[HTTPField.Name("RateLimit-Limit")!] == "50")
+            #expect(other.headers[HTTPField.Name("RateLimit-Remaining")!] == "49")
+        }
+    }
+
+    @Test("the OpenAPI document is served and health needs no token")
+    func openAPI() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let r = try await c.request(.get, "/openapi.yaml")
+            #expect(r.status == .ok)
+            #expect(r.text.hasPrefix("openapi: 3.1"))
+            #expect(r.text.contains("/v2/fulfillment/users/{user_id}/service_options/cart/last_mile"))
+        }
+    }
+}

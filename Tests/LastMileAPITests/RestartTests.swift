@@ -1,0 +1,24 @@
+import Foundation
+import LastMileCore
+import Testing
+
+@Suite("Persistence across restarts")
+struct RestartTests {
+    @Test("a restarted server on the same SQLite file keeps users and tokens")
+    func restartKeepsData() async throws {
+        let first = try await TestEnvironment()
+        let token = try await first.run { c in
+            let t = try await c.token()
+            try await c.createUser("keeper", token: t, firstName: "Kept")
+            return t
+        }
+        try await first.storage.close()
+        let second = try await TestEnvironment(databasePath: first.databasePath)
+        try await second.run { c in
+            let r = try await c.put("/v2/fulfillment/users/keeper", token: token, "{}")
+            #expect(r.status == .ok, "\(r.text)")
+            #expect(r.json["first_name"]?.stringValue == "Kept")
+        }
+        withExtendedLifetime(first) {}
+    }
+}
