@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "LastMileAPITests", dependencies: [
             "LastMileAPI", "LastMileSQLite",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
         ]),
     ]
 )
