@@ -48,6 +48,7 @@ let package = Package(
             "LastMileAPI", "LastMileSQLite",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

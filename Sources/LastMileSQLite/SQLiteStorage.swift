@@ -9,13 +9,33 @@ public final class SQLiteStorage: Storage {
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database file. Parent directories are created.
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a write waits for another writer's lock before giving up (503).
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         config.label = "lastmile"
         pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    /// Reads and writes map transient engine failures (busy, locked, I/O, disk full) to
+    /// `StorageError.unavailable`, which the API answers with 503 and `Retry-After`.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch let e as DatabaseError { throw Self.translate(e) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let e as DatabaseError { throw Self.translate(e) }
+    }
+
+    static func translate(_ e: DatabaseError) -> Error {
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+            return StorageError.unavailable("\(e.resultCode): \(e.message ?? "")")
+        default:
+            return e
+        }
     }
 
     public func migrate() async throws {
@@ -31,7 +51,7 @@ public final class SQLiteStorage: Storage {
     public func applyConfiguration(_ config: OperatorConfig) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        try await pool.write { db in
+        try await write { db in
             for entry in config.retailers {
                 let r = entry.retailer
                 try db.execute(sql: """
@@ -58,16 +78,16 @@ public final class SQLiteStorage: Storage {
     }
 
     public func hasRetailers() async throws -> Bool {
-        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM retailers)") ?? false }
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM retailers)") ?? false }
     }
 
     public func retailer(id: String) async throws -> Retailer? {
-        let json = try await pool.read { db in try String.fetchOne(db, sql: "SELECT config FROM retailers WHERE id = ?", arguments: [id]) }
+        let json = try await read { db in try String.fetchOne(db, sql: "SELECT config FROM retailers WHERE id = ?", arguments: [id]) }
         return try json.map { try JSONDecoder().decode(Retailer.self, from: Data($0.utf8)) }
     }
 
     public func oauthClient(id: String) async throws -> OAuthClientRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM oauth_clients WHERE client_id = ?", arguments: [id]).map { row in
                 OAuthClientRecord(clientID: row["client_id"], retailerID: row["retailer_id"], secretHash: row["secret_hash"],
                                   scopes: Codecs.scopes(row["scopes"] as String), enabled: row["enabled"])
@@ -78,7 +98,7 @@ public final class SQLiteStorage: Storage {
     // MARK: Tokens
 
     public func insertToken(_ t: AccessTokenRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO access_tokens (token_hash, client_id, retailer_id, scopes, issued_at, expires_at, revoked_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -88,7 +108,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func token(hash: String) async throws -> AccessTokenRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE token_hash = ?", arguments: [hash]).map { row in
                 AccessTokenRecord(tokenHash: row["token_hash"], clientID: row["client_id"], retailerID: row["retailer_id"],
                                   scopes: Codecs.scopes(row["scopes"] as String), issuedAt: Codecs.date(row["issued_at"]),
@@ -98,7 +118,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func revokeToken(hash: String, at: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
                            arguments: [at.timeIntervalSince1970, hash])
         }
@@ -107,7 +127,7 @@ public final class SQLiteStorage: Storage {
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {
-        let rows = try await pool.read { db in
+        let rows = try await read { db in
             try String.fetchAll(db, sql: "SELECT config FROM stores WHERE retailer_id = ? ORDER BY location_code", arguments: [retailerID])
         }
         let decoder = JSONDecoder()
@@ -115,7 +135,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
-        let json = try await pool.read { db in
+        let json = try await read { db in
             try String.fetchOne(db, sql: "SELECT config FROM stores WHERE retailer_id = ? AND location_code = ?",
                                 arguments: [retailerID, locationCode])
         }
@@ -132,7 +152,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func user(retailerID: String, userID: String) async throws -> UserRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE retailer_id = ? AND user_id = ?", arguments: [retailerID, userID]).map(Self.user)
         }
     }
@@ -144,7 +164,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func insertUserIfAbsent(_ u: UserRecord) async throws -> (UserRecord, created: Bool) {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (retailer_id, user_id) DO NOTHING
@@ -156,7 +176,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func saveUser(_ u: UserRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -170,7 +190,7 @@ public final class SQLiteStorage: Storage {
 
     public func allocateServiceOptionIDs(count: Int) async throws -> [Int64] {
         guard count > 0 else { return [] }
-        let last = try await pool.write { db in
+        let last = try await write { db in
             try Int64.fetchOne(db, sql: "UPDATE id_sequences SET last_value = last_value + ? WHERE name = 'service_option' RETURNING last_value",
                                arguments: [count])!
         }
@@ -179,7 +199,7 @@ public final class SQLiteStorage: Storage {
 
     public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
         guard !options.isEmpty else { return }
-        try await pool.write { db in
+        try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
                     local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
@@ -198,7 +218,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func serviceOption(id: Int64) async throws -> StoredServiceOption? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id]).map { row in
                 StoredServiceOption(
                     id: row["id"], retailerID: row["retailer_id"], userID: row["user_id"], locationCode: row["location_code"],

@@ -3,9 +3,12 @@ import Foundation
 import LastMileCore
 
 public enum StorageError: Error, CustomStringConvertible {
+    /// The configuration contradicts stored data (e.g. a client id owned by another retailer).
     case conflict(String)
+    /// The database cannot serve the request right now (busy, unreachable, out of space); retry later.
+    case unavailable(String)
     public var description: String {
-        switch self { case .conflict(let m): return m }
+        switch self { case .conflict(let m), .unavailable(let m): return m }
     }
 }
 

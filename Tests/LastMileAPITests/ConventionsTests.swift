@@ -97,3 +97,29 @@ struct ConventionsTests {
         }
     }
 }
+
+import GRDB
+
+@Suite("Storage unavailable")
+struct StorageUnavailableTests {
+    @Test("a write blocked by another connection's lock answers 503/2003 with Retry-After; nothing is lost")
+    func busyDatabase() async throws {
+        let env = try await TestEnvironment(busyTimeout: 0.2)
+        try await env.run { c in
+            let token = try await c.token()
+            try await c.createUser("before", token: token)
+            // Another process-like connection holds the write lock.
+            var config = Configuration()
+            config.allowsUnsafeTransactions = true // the lock must outlive one database access
+            let other = try DatabaseQueue(path: env.databasePath, configuration: config)
+            try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            let blocked = try await c.post("/v2/fulfillment/users", token: token, #"{"user_id":"during","first_name":"B"}"#)
+            blocked.expectError(.serviceUnavailable, "The service is temporarily unavailable. Please try again later.", code: 2003, key: nil)
+            #expect(blocked.headers[.retryAfter] == "1")
+            try await other.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+            try other.close()
+            #expect(try await c.post("/v2/fulfillment/users", token: token, #"{"user_id":"during","first_name":"B"}"#).status == .ok)
+            #expect(try await c.put("/v2/fulfillment/users/before", token: token, "{}").status == .ok)
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LastMileCore
+import LastMileStorage
 import Logging
 
 /// What a handler receives once routing, authentication, rate limiting and body decoding succeeded.
@@ -74,6 +75,9 @@ public struct LastMileResponder: HTTPResponder {
             if e.kind == .internalError { service.logger.error("internal error", metadata: ["path": "\(request.uri.path)"]) }
         } catch let e as OAuthFailure {
             response = e.response
+        } catch StorageError.unavailable(let reason) {
+            service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(request.uri.path)"])
+            response = ErrorEnvelope.response(.unavailable)
         } catch {
             service.logger.error("unexpected failure: \(error)", metadata: ["path": "\(request.uri.path)"])
             response = ErrorEnvelope.response(.internalError)

@@ -100,12 +100,12 @@ final class TestEnvironment: Sendable {
     let monotonic = ManualClock(Date(timeIntervalSince1970: 1_000.25))
 
     init(now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
-         databasePath existing: String? = nil, oauthRateLimit: Int = 1_000) async throws {
+         databasePath existing: String? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10) async throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lastmile-test-\(UUID().uuidString)")
         databasePath = existing ?? directory.appendingPathComponent("test.sqlite").path
         clock = ManualClock(now)
         self.mode = mode
-        storage = try SQLiteStorage(path: databasePath)
+        storage = try SQLiteStorage(path: databasePath, busyTimeout: busyTimeout)
         try await storage.migrate()
         let parsed = try ConfigFile.parse(Data(config.utf8), yaml: false, name: "test-config", directory: sharedDirectory)
         try await storage.applyConfiguration(parsed)
