@@ -2,6 +2,12 @@ import Foundation
 import Testing
 @testable import LastMileCore
 
+struct PostalCase: Sendable, CustomStringConvertible {
+    var input: String
+    var normalized: String?
+    var description: String { "\(input) → \(normalized ?? "invalid")" }
+}
+
 /// §1.7 identifiers, §1.8 names / phones / e-mails / postal codes, §1.9 locales.
 @Suite("Field rules (§1.7–§1.9)")
 struct FieldRulesTests {
@@ -100,12 +106,6 @@ struct FieldRulesTests {
     }
 
     // MARK: Postal codes (§1.8)
-
-    struct PostalCase: Sendable, CustomStringConvertible {
-        var input: String
-        var normalized: String?
-        var description: String { "\(input) → \(normalized ?? "invalid")" }
-    }
 
     @Test("postal codes", arguments: [
         PostalCase(input: "94105", normalized: "94105"),

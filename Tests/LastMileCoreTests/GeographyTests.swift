@@ -2,6 +2,13 @@ import Foundation
 import Testing
 @testable import LastMileCore
 
+struct EstimateCase: Sendable, CustomStringConvertible {
+    /// Degrees of latitude north of the origin.
+    var offset: Double
+    var minutes: Int
+    var description: String { "+\(offset)° → \(minutes) min" }
+}
+
 /// §2.0.3: est = max(1, ceil(haversine_miles × 1.3 ÷ 25 × 60)); range 30 (60 long-distance) minutes;
 /// long-distance flag exactly when the store has it and 30 ≤ est ≤ 60.
 @Suite("Geography (§2.0.3)")
@@ -11,12 +18,6 @@ struct GeographyTests {
     /// A point due north of `origin`. Offsets were chosen so that the exact minutes sit about 0.5 minute away
     /// from a whole number (robust to the Earth radius used): see the expected values below.
     static func north(_ degrees: Double) -> GeoPoint { GeoPoint(latitude: 37.0 + degrees, longitude: -122.0) }
-
-    struct EstimateCase: Sendable, CustomStringConvertible {
-        var offset: Double
-        var minutes: Int
-        var description: String { "+\(offset)° → \(minutes) min" }
-    }
 
     @Test("estimated minutes", arguments: [
         EstimateCase(offset: 0, minutes: 1),           // 0 miles → max(1, 0)

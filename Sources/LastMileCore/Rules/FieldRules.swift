@@ -6,8 +6,8 @@ public enum FieldRules {
     public static func isValidIdentifier(_ s: String) -> Bool {
         guard !s.isEmpty, s.count <= 255 else { return false }
         for scalar in s.unicodeScalars {
-            if scalar == "/" || CharacterSet.whitespacesAndNewlines.contains(scalar)
-                || CharacterSet.controlCharacters.contains(scalar) { return false }
+            // Control characters are Unicode category Cc; format characters (ZWJ in emoji) are allowed.
+            if scalar == "/" || scalar.properties.isWhitespace || scalar.properties.generalCategory == .control { return false }
         }
         return true
     }
@@ -36,10 +36,9 @@ public enum FieldRules {
         guard s.count <= 254, !s.contains(where: { $0.isWhitespace }) else { return false }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty else { return false }
-        let domain = parts[1]
-        guard let dot = domain.lastIndex(of: "."), dot != domain.startIndex, domain.index(after: dot) != domain.endIndex
-        else { return false }
-        return true
+        // `[^@\s]+\.[^@\s]+`: some dot with at least one character on each side.
+        let domain = Array(parts[1])
+        return domain.indices.contains { i in domain[i] == "." && i > 0 && i < domain.count - 1 }
     }
 
     /// Normalises a postal code (spaces removed, upper-cased) and checks it (§1.8). Nil when invalid.

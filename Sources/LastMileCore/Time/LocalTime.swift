@@ -43,8 +43,9 @@ public struct LocalTimeZone: Sendable {
         return result.sorted()
     }
 
-    /// The instant of a local time: the earlier one when ambiguous; when it does not exist (DST gap),
-    /// the instant the gap ends at (so a store "opening" at 02:30 on a spring-forward day opens at 03:00).
+    /// The instant of a local time: the earlier one when ambiguous; when it does not exist (DST gap), the
+    /// time is moved forward by the gap's length (02:30 on a US spring-forward day becomes 03:30), as
+    /// java.time and most calendars do.
     public func resolve(date civil: CivilDate, minuteOfDay: Int) -> Date {
         if let first = instants(date: civil, minuteOfDay: minuteOfDay).first { return first }
         // Inside a gap: use the offset in force before the gap; that lands after the gap.

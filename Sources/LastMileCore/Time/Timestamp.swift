@@ -59,7 +59,10 @@ public enum Timestamp {
               hour <= 23, minute <= 59, second <= 59 else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+        // A Double cannot hold nanoseconds near today; keep `.999999999` below the next second so that
+        // flooring (output, comparisons with whole-second bounds) still sees the second it was written in.
+        let value = min(Double(seconds) + Double(nanos) / 1e9, Double(seconds + 1).nextDown)
+        return Date(timeIntervalSince1970: value)
     }
 
     /// `2025-06-11T01:00:00Z`: UTC, whole seconds (floored).
