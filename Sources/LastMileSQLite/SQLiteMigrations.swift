@@ -75,6 +75,28 @@ enum SQLiteMigrations {
                 CREATE INDEX service_options_listed ON service_options (listed_at);
                 """)
         }
+        m.registerMigration("v2-holds") { db in
+            try db.execute(sql: """
+                CREATE TABLE holds (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    retailer_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    service_option_id INTEGER NOT NULL,
+                    location_code TEXT NOT NULL,
+                    window_start REAL NOT NULL,
+                    window_end REAL NOT NULL,
+                    dest_latitude REAL NOT NULL,
+                    dest_longitude REAL NOT NULL,
+                    travel_minutes INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'released', 'consumed'))
+                );
+                -- One hold per user: the database refuses a second unreleased, unconsumed hold.
+                CREATE UNIQUE INDEX holds_one_active_per_user ON holds (retailer_id, user_id) WHERE status = 'active';
+                CREATE INDEX holds_by_store ON holds (retailer_id, location_code, expires_at) WHERE status = 'active';
+                """)
+        }
         return m
     }
 }

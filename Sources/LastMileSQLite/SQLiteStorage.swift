@@ -237,7 +237,64 @@ public final class SQLiteStorage: Storage {
     // MARK: Capacity
 
     public func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment] {
-        // Holds and orders arrive with the reservations issue; until then a store has no commitments.
-        []
+        try await read { db in
+            try Self.loadCommitments(db, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser)
+        }
+    }
+
+    /// Active (unexpired, unreleased, unconsumed) holds of the store. Expired holds simply stop matching,
+    /// so no background job is needed for capacity to come back.
+    static func loadCommitments(_ db: Database, retailerID: String, locationCode: String, now: Date,
+                                excludingHoldOfUser: String?) throws -> [Commitment] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, created_at, window_start, window_end, travel_minutes FROM holds
+            WHERE retailer_id = ? AND location_code = ? AND status = 'active' AND expires_at > ? AND user_id IS NOT ?
+            """, arguments: [retailerID, locationCode, now.timeIntervalSince1970, excludingHoldOfUser])
+        return rows.map { row in
+            Commitment(id: row["id"], createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
+                       windowEnd: Codecs.date(row["window_end"]), travelMinutes: row["travel_minutes"])
+        }
+    }
+
+    // MARK: Holds
+
+    public func reserve(_ request: ReserveRequest, check: @escaping @Sendable ([Commitment]) -> Bool) async throws -> ReserveOutcome {
+        // One write transaction: SQLite admits one writer at a time, so the capacity check and the insert
+        // cannot interleave with another reserve.
+        try await write { db in
+            let o = request.option
+            try db.execute(sql: "UPDATE holds SET status = 'released' WHERE retailer_id = ? AND user_id = ? AND status = 'active'",
+                           arguments: [o.retailerID, o.userID])
+            guard o.isLive(at: request.now) else { return .expired }
+            guard o.available else { return .notAvailable }
+            let commitments = try Self.loadCommitments(db, retailerID: o.retailerID, locationCode: o.locationCode, now: request.now,
+                                                       excludingHoldOfUser: nil)
+            guard check(commitments) else { return .full }
+            let expires = request.now.addingTimeInterval(ReserveRequest.holdLifetime)
+            try db.execute(sql: """
+                INSERT INTO holds (retailer_id, user_id, service_option_id, location_code, window_start, window_end, dest_latitude,
+                    dest_longitude, travel_minutes, created_at, expires_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')
+                """, arguments: [o.retailerID, o.userID, o.id, o.locationCode, request.window.start.timeIntervalSince1970,
+                                 request.window.end.timeIntervalSince1970, o.destination.latitude, o.destination.longitude,
+                                 o.travelMinutes, request.now.timeIntervalSince1970, expires.timeIntervalSince1970])
+            return .held(HoldRecord(id: db.lastInsertedRowID, retailerID: o.retailerID, userID: o.userID, serviceOptionID: o.id,
+                                    locationCode: o.locationCode, windowStart: request.window.start, windowEnd: request.window.end,
+                                    destination: o.destination, travelMinutes: o.travelMinutes, createdAt: request.now,
+                                    expiresAt: expires, status: .active))
+        }
+    }
+
+    public func hold(id: Int64) async throws -> HoldRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id]).map { row in
+                HoldRecord(id: row["id"], retailerID: row["retailer_id"], userID: row["user_id"], serviceOptionID: row["service_option_id"],
+                           locationCode: row["location_code"], windowStart: Codecs.date(row["window_start"]),
+                           windowEnd: Codecs.date(row["window_end"]),
+                           destination: GeoPoint(latitude: row["dest_latitude"], longitude: row["dest_longitude"]),
+                           travelMinutes: row["travel_minutes"], createdAt: Codecs.date(row["created_at"]),
+                           expiresAt: Codecs.date(row["expires_at"]), status: HoldRecord.Status(rawValue: row["status"]) ?? .released)
+            }
+        }
     }
 }

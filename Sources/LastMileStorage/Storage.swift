@@ -44,6 +44,14 @@ public protocol Storage: Sendable {
     /// `excludingHoldOfUser` leaves out that user's own hold.
     func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment]
 
+    /// Reserves an option for its user in one transaction serialised per store: releases the user's previous
+    /// hold (committed whatever follows), checks liveness and availability, loads the store's commitments
+    /// and asks `check` whether the new window still fits; if so, inserts the hold. A user never has two
+    /// active holds (a constraint enforces it).
+    func reserve(_ request: ReserveRequest, check: @escaping @Sendable ([Commitment]) -> Bool) async throws -> ReserveOutcome
+
+    func hold(id: Int64) async throws -> HoldRecord?
+
     /// Releases connections.
     func close() async throws
 }

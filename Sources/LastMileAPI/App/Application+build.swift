@@ -62,6 +62,7 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let users = UserHandlers(service: service, locator: locator)
     let stores = StoreHandlers(service: service, locator: locator)
     let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
+    let reservations = ReservationHandlers(service: service, capacity: capacity)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
 
     /// OAuth endpoints answer unexpected failures in the OAuth shape too.
@@ -85,6 +86,9 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     t.add(.post, "/v2/fulfillment/stores/last_mile", access: fulfillment, stores.find)
     t.add(.post, "/v2/fulfillment/service_options/last_mile", access: fulfillment, options.preview)
     t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/cart/last_mile", access: fulfillment, options.listForCheckout)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/{service_option_id}/reserve", access: fulfillment, body: .none,
+          reservations.reserveByID)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/reserve", access: fulfillment, reservations.reserveByReference)
     return LastMileResponder(service: service, routes: t)
 }
 

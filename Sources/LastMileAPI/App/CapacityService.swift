@@ -2,17 +2,36 @@ import Foundation
 import LastMileCore
 import LastMileStorage
 
-/// Builds a store's `CapacityPlanner` from its shifts and its stored commitments.
+/// Builds a store's `CapacityPlanner` from its shifts and its commitments.
 struct CapacityService: Sendable {
     let service: LastMileService
 
-    func planner(for store: Store, now: Date, excludingHoldOfUser userID: String?) async throws -> CapacityPlanner {
+    /// The store's concrete driver shifts around `now` (virtual drivers only in development mode).
+    func shifts(for store: Store, now: Date) -> [DriverShift] {
         let horizonEnd = now.addingTimeInterval(Double(store.schedulingHorizonDays + 1) * 86_400)
-        let shifts = ShiftCalendar.shifts(for: store, from: now.addingTimeInterval(-86_400), to: horizonEnd,
-                                          virtualDrivers: service.mode == .development)
+        return ShiftCalendar.shifts(for: store, from: now.addingTimeInterval(-86_400), to: horizonEnd,
+                                    virtualDrivers: service.mode == .development)
+    }
+
+    func planner(for store: Store, now: Date, commitments: [Commitment]) -> CapacityPlanner {
+        CapacityPlanner(shifts: shifts(for: store, now: now), commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
+                        dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+    }
+
+    /// A planner over the store's stored commitments, read outside any transaction (listings).
+    func planner(for store: Store, now: Date, excludingHoldOfUser userID: String?) async throws -> CapacityPlanner {
         let commitments = try await service.storage.commitments(retailerID: store.retailerID, locationCode: store.locationCode,
                                                                  now: now, excludingHoldOfUser: userID)
-        return CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
-                               dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+        return planner(for: store, now: now, commitments: commitments)
+    }
+
+    /// The check a booking runs inside its transaction, on the commitments read there.
+    func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
+        let shifts = shifts(for: store, now: now)
+        return { commitments in
+            CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
+                            dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+                .evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes).available
+        }
     }
 }

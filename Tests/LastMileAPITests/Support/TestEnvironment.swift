@@ -100,7 +100,8 @@ final class TestEnvironment: Sendable {
     let monotonic = ManualClock(Date(timeIntervalSince1970: 1_000.25))
 
     init(now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
-         databasePath existing: String? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10) async throws {
+         databasePath existing: String? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
+         rateLimitOverride: Int? = nil) async throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lastmile-test-\(UUID().uuidString)")
         databasePath = existing ?? directory.appendingPathComponent("test.sqlite").path
         clock = ManualClock(now)
@@ -111,7 +112,7 @@ final class TestEnvironment: Sendable {
         try await storage.applyConfiguration(parsed)
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
         service = LastMileService(storage: storage, clock: clock, directory: sharedDirectory, mode: mode,
-                                  oauthRateLimit: oauthRateLimit,
+                                  oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride,
                                   monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 })
     }
 
