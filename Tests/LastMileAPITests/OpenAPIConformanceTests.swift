@@ -68,7 +68,18 @@ struct OpenAPIConformanceTests {
             let beta = try await c.token("beta", "beta-secret-1")
             try await c.createUser("u1", token: beta)
             check(try await c.post(concrete, token: beta, #"{"address":{"address_line_1":"1 Main","postal_code":"94105"},"location_code":"B-001","cart_total_cents":1,"items_count":1,"with_eta_options":true}"#), "post", checkout)
-            #expect(checked == 31)
+            // Reservations.
+            let e1 = "/v2/fulfillment/users/{user_id}/service_options/{service_option_id}/reserve"
+            let e2 = "/v2/fulfillment/users/{user_id}/service_options/reserve"
+            let listing = try await c.post(concrete, token: token, "{\(base)}")
+            let option = try #require(listing.json["service_options"]?[0])
+            check(try await c.post("/v2/fulfillment/users/u1/service_options/\(option["id"]!.int!)/reserve", token: token), "post", e1)
+            check(try await c.post("/v2/fulfillment/users/u1/service_options/x/reserve", token: token), "post", e1)
+            check(try await c.post("/v2/fulfillment/users/u1/service_options/999999/reserve", token: token), "post", e1)
+            check(try await c.post("/v2/fulfillment/users/u1/service_options/reserve", token: token,
+                                   #"{"service_option_reference":"\#(option["service_option_reference"]!.stringValue!)"}"#), "post", e2)
+            check(try await c.post("/v2/fulfillment/users/u1/service_options/reserve", token: token, #"{"service_option_reference":"x"}"#), "post", e2)
+            #expect(checked == 36)
         }
     }
 
