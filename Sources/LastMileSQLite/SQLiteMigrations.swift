@@ -97,6 +97,34 @@ enum SQLiteMigrations {
                 CREATE INDEX holds_by_store ON holds (retailer_id, location_code, expires_at) WHERE status = 'active';
                 """)
         }
+        m.registerMigration("v3-orders") { db in
+            try db.execute(sql: """
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    retailer_id TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    user_id TEXT,
+                    location_code TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    window_start REAL NOT NULL,
+                    window_end REAL NOT NULL,
+                    travel_minutes INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    data TEXT NOT NULL,
+                    -- order_id is unique per retailer forever, canceled orders included.
+                    UNIQUE (retailer_id, order_id)
+                );
+                CREATE INDEX orders_by_store ON orders (retailer_id, location_code, status);
+                CREATE TABLE order_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    retailer_id TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    occurred_at REAL NOT NULL
+                );
+                CREATE INDEX order_events_by_order ON order_events (retailer_id, order_id, id);
+                """)
+        }
         return m
     }
 }

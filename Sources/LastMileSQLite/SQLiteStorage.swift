@@ -250,9 +250,90 @@ public final class SQLiteStorage: Storage {
             SELECT id, created_at, window_start, window_end, travel_minutes FROM holds
             WHERE retailer_id = ? AND location_code = ? AND status = 'active' AND expires_at > ? AND user_id IS NOT ?
             """, arguments: [retailerID, locationCode, now.timeIntervalSince1970, excludingHoldOfUser])
-        return rows.map { row in
-            Commitment(id: row["id"], createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
+        // Order ids are offset so they never tie with hold ids in the planner's (…, id) ordering.
+        let statuses = OrderStatus.allCases.filter(\.isCommitment).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let orders = try Row.fetchAll(db, sql: """
+            SELECT id, created_at, window_start, window_end, travel_minutes FROM orders
+            WHERE retailer_id = ? AND location_code = ? AND status IN (\(statuses))
+            """, arguments: [retailerID, locationCode])
+        func commitment(_ row: Row, offset: Int64) -> Commitment {
+            Commitment(id: (row["id"] as Int64) + offset, createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
                        windowEnd: Codecs.date(row["window_end"]), travelMinutes: row["travel_minutes"])
+        }
+        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: 1 << 48) }
+    }
+
+    // MARK: Orders
+
+    static func encode(_ o: OrderRecord) throws -> String { String(decoding: try JSONEncoder().encode(o), as: UTF8.self) }
+
+    static func decodeOrder(_ row: Row) throws -> OrderRecord {
+        var o = try JSONDecoder().decode(OrderRecord.self, from: Data((row["data"] as String).utf8))
+        o.id = row["id"]
+        return o
+    }
+
+    public func createOrder(_ order: OrderRecord, holdID: Int64, now: Date,
+                            check: @escaping @Sendable ([Commitment]) -> PlanOutcome) async throws -> CreateOrderOutcome {
+        try await write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE retailer_id = ? AND order_id = ?",
+                                          arguments: [order.retailerID, order.orderID]) {
+                return .existing(try Self.decodeOrder(row))
+            }
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM holds WHERE id = ? AND retailer_id = ?",
+                                                   arguments: [holdID, order.retailerID]) else { return .holdNotFound }
+            if status == HoldRecord.Status.consumed.rawValue { return .holdUsed }
+            if status == HoldRecord.Status.released.rawValue { return .holdNotFound }
+            let commitments = try Self.loadCommitments(db, retailerID: order.retailerID, locationCode: order.locationCode, now: now,
+                                                       excludingHoldOfUser: nil).filter { $0.id != holdID }
+            let plan = check(commitments)
+            guard plan.available else { return .full }
+            var created = order
+            created.holdID = holdID
+            if created.withHandoffTime { created.handoffTime = plan.handoff.map(Timestamp.floorToSecond) }
+            try db.execute(sql: """
+                INSERT INTO orders (retailer_id, order_id, user_id, location_code, status, window_start, window_end, travel_minutes, created_at, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [created.retailerID, created.orderID, created.userID, created.locationCode, created.status.rawValue,
+                                 created.windowStart.timeIntervalSince1970, created.windowEnd.timeIntervalSince1970, created.travelMinutes,
+                                 created.createdAt.timeIntervalSince1970, try Self.encode(created)])
+            created.id = db.lastInsertedRowID
+            try db.execute(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?", arguments: [holdID])
+            try Self.insertEvent(db, created, OrderEvent(type: "fulfillment.brand_new", occurredAt: now))
+            return .created(created)
+        }
+    }
+
+    static func insertEvent(_ db: Database, _ o: OrderRecord, _ e: OrderEvent) throws {
+        try db.execute(sql: "INSERT INTO order_events (retailer_id, order_id, type, occurred_at) VALUES (?, ?, ?, ?)",
+                       arguments: [o.retailerID, o.orderID, e.type, e.occurredAt.timeIntervalSince1970])
+    }
+
+    public func order(retailerID: String, orderID: String) async throws -> OrderRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE retailer_id = ? AND order_id = ?", arguments: [retailerID, orderID])
+                .map(Self.decodeOrder)
+        }
+    }
+
+    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?
+                WHERE retailer_id = ? AND order_id = ? AND status = ?
+                """, arguments: [order.status.rawValue, order.windowStart.timeIntervalSince1970, order.windowEnd.timeIntervalSince1970,
+                                 order.travelMinutes, try Self.encode(order), order.retailerID, order.orderID, expectedStatus.rawValue])
+            guard db.changesCount == 1 else { return false }
+            if let event { try Self.insertEvent(db, order, event) }
+            return true
+        }
+    }
+
+    public func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT type, occurred_at FROM order_events WHERE retailer_id = ? AND order_id = ? ORDER BY id",
+                             arguments: [retailerID, orderID])
+                .map { OrderEvent(type: $0["type"], occurredAt: Codecs.date($0["occurred_at"])) }
         }
     }
 

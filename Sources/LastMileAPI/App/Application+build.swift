@@ -63,6 +63,7 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let stores = StoreHandlers(service: service, locator: locator)
     let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
     let reservations = ReservationHandlers(service: service, capacity: capacity)
+    let orders = OrderHandlers(service: service, locator: locator, capacity: capacity)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
 
     /// OAuth endpoints answer unexpected failures in the OAuth shape too.
@@ -89,6 +90,11 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/{service_option_id}/reserve", access: fulfillment, body: .none,
           reservations.reserveByID)
     t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/reserve", access: fulfillment, reservations.reserveByReference)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/last_mile", access: fulfillment, orders.create)
+    t.add(.post, "/v2/fulfillment/lastmile/users/{user_id}/orders", access: fulfillment, orders.create)
+    t.add(.get, "/v2/fulfillment/users/{user_id}/orders/{order_id}", access: fulfillment, body: .none, orders.get)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged", access: fulfillment, orders.stage)
+    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel", access: fulfillment, orders.cancel)
     return LastMileResponder(service: service, routes: t)
 }
 

@@ -1,0 +1,75 @@
+import Foundation
+import LastMileCore
+
+/// Which create endpoint made an order: F1/F1a (integrated) or H2 (dispatch); idempotency compares within a family.
+public enum OrderFamily: String, Sendable, Codable { case integrated, dispatch }
+
+/// A last-mile order as stored (§2.6.1).
+public struct OrderRecord: Sendable, Equatable, Codable {
+    /// Internal numeric id (capacity tie-break, foreign keys).
+    public var id: Int64 = 0
+    public var retailerID: String
+    public var orderID: String
+    public var userID: String?
+    public var family: OrderFamily
+    /// The normalised create request, for idempotent repeats.
+    public var fingerprint: String
+    public var status: OrderStatus = .brandNew
+    public var cancellationReason: CancellationReason?
+    public var locationCode: String
+    public var windowStart: Date
+    public var windowEnd: Date
+    public var handoffTime: Date?
+    public var deliveredAt: Date?
+    public var createdAt: Date
+    public var locale: LocaleTag
+    public var firstName: String
+    public var lastName: String
+    public var phone: String
+    public var email: String?
+    public var address: UserAddress
+    public var destination: GeoPoint
+    public var travelMinutes: Int
+    public var tipAmountCents: Int64 = 0
+    public var itemsCount: Int64
+    public var bagsCount: Int64?
+    public var itemsWeight: Double
+    public var cartTotal: Double?
+    public var bagLabel: String?
+    public var alcoholic: Bool
+    public var leaveUnattended: Bool
+    public var specialInstructions: String?
+    public var customerSMSOptOut: Bool
+    public var withHandoffTime: Bool
+    public var bagScanCodes: [String] = []
+    public var holdID: Int64?
+
+    public init(retailerID: String, orderID: String, userID: String?, family: OrderFamily, fingerprint: String, locationCode: String,
+                windowStart: Date, windowEnd: Date, createdAt: Date, locale: LocaleTag, firstName: String, lastName: String, phone: String,
+                email: String?, address: UserAddress, destination: GeoPoint, travelMinutes: Int, itemsCount: Int64, itemsWeight: Double,
+                alcoholic: Bool, leaveUnattended: Bool, customerSMSOptOut: Bool, withHandoffTime: Bool) {
+        self.retailerID = retailerID; self.orderID = orderID; self.userID = userID; self.family = family
+        self.fingerprint = fingerprint; self.locationCode = locationCode; self.windowStart = windowStart; self.windowEnd = windowEnd
+        self.createdAt = createdAt; self.locale = locale; self.firstName = firstName; self.lastName = lastName; self.phone = phone
+        self.email = email; self.address = address; self.destination = destination; self.travelMinutes = travelMinutes
+        self.itemsCount = itemsCount; self.itemsWeight = itemsWeight; self.alcoholic = alcoholic
+        self.leaveUnattended = leaveUnattended; self.customerSMSOptOut = customerSMSOptOut; self.withHandoffTime = withHandoffTime
+    }
+}
+
+/// A status change or other order event, written in the same transaction as the change (the callback
+/// outbox of the fulfillment issue reads them).
+public struct OrderEvent: Sendable, Equatable {
+    public var type: String
+    public var occurredAt: Date
+    public init(type: String, occurredAt: Date) { self.type = type; self.occurredAt = occurredAt }
+}
+
+public enum CreateOrderOutcome: Sendable, Equatable {
+    case created(OrderRecord)
+    /// An order with this `order_id` already exists (compare fingerprints for idempotency).
+    case existing(OrderRecord)
+    case holdNotFound
+    case holdUsed
+    case full
+}
