@@ -79,7 +79,21 @@ struct OpenAPIConformanceTests {
             check(try await c.post("/v2/fulfillment/users/u1/service_options/reserve", token: token,
                                    #"{"service_option_reference":"\#(option["service_option_reference"]!.stringValue!)"}"#), "post", e2)
             check(try await c.post("/v2/fulfillment/users/u1/service_options/reserve", token: token, #"{"service_option_reference":"x"}"#), "post", e2)
-            #expect(checked == 36)
+            // Orders.
+            let f1 = "/v2/fulfillment/users/{user_id}/orders/last_mile"
+            let holdJSON = try await c.post("/v2/fulfillment/users/u1/service_options/\(option["id"]!.int!)/reserve", token: token)
+            let hold = try #require(holdJSON.json["service_option_hold"]?["id"]?.int)
+            let order = #"{"order_id":"O1","location_code":"SF-001","service_option_hold_id":\#(hold),"first_name":"Ada","last_name":"L","user_phone":"+14155550123","items_count":1,"items_weight":1,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
+            check(try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token, order), "post", f1)
+            check(try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token, order.replacingOccurrences(of: "Ada", with: "Bo")), "post", f1)
+            check(try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token, "{}"), "post", f1)
+            check(try await c.post("/v2/fulfillment/lastmile/users/u1/orders", token: token, order), "post", "/v2/fulfillment/lastmile/users/{user_id}/orders")
+            check(try await c.request(.get, "/v2/fulfillment/users/u1/orders/O1", token: token), "get", "/v2/fulfillment/users/{user_id}/orders/{order_id}")
+            check(try await c.request(.get, "/v2/fulfillment/users/u1/orders/nope", token: token), "get", "/v2/fulfillment/users/{user_id}/orders/{order_id}")
+            check(try await c.post("/v2/fulfillment/users/u1/orders/O1/staged", token: token, #"{"bag_scan_codes":["A"]}"#), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged")
+            check(try await c.post("/v2/fulfillment/users/u1/orders/O1/cancel", token: token), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel")
+            check(try await c.post("/v2/fulfillment/users/u1/orders/O1/staged", token: token), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged")
+            #expect(checked == 45)
         }
     }
 
