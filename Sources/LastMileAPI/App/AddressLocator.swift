@@ -20,6 +20,24 @@ struct AddressLocator: Sendable {
 
     func locate(_ a: AddressFields) -> Located? { locate(postalCode: a.postalCode) }
 
+    /// The path's user of a user-scoped endpoint; a malformed or unknown id is `400 User Not Found` (§1.7).
+    func requireUser(retailerID: String, userID: String) async throws -> UserRecord {
+        guard FieldRules.isValidIdentifier(userID), let user = try await service.storage.user(retailerID: retailerID, userID: userID)
+        else { throw ServiceError.userNotFound }
+        return user
+    }
+
+    /// §2.0.2 outcomes 1–4 as the endpoint's errors; `areaKey` is `address` (or the endpoint's own key).
+    /// Returns the travel minutes and the long-distance flag of a deliverable address.
+    func requireDeliverable(_ outcome: Deliverability, areaKey: String) throws -> (travelMinutes: Int, longDistance: Bool) {
+        switch outcome {
+        case .deliverable(let t, let ld): return (t, ld)
+        case .cannotLocate: throw ServiceError.badRequest(Deliverability.cannotLocateMessage, key: nil)
+        case .cannotDeliverToArea: throw ServiceError.badRequest(Deliverability.cannotDeliverMessage, key: areaKey)
+        case .outsideStoreRange: throw ServiceError.badRequest(Deliverability.outsideStoreMessage, key: areaKey)
+        }
+    }
+
     /// Active, non-pickup-only stores.
     func lastMileStores(retailerID: String) async throws -> [Store] {
         try await service.storage.stores(retailerID: retailerID).filter(\.isAvailableForLastMile)

@@ -62,7 +62,7 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let users = UserHandlers(service: service, locator: locator)
     let stores = StoreHandlers(service: service, locator: locator)
     let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
-    let reservations = ReservationHandlers(service: service, capacity: capacity)
+    let reservations = ReservationHandlers(service: service, locator: locator, capacity: capacity)
     let orders = OrderHandlers(service: service, locator: locator, capacity: capacity)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
 

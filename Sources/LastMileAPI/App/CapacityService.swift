@@ -25,13 +25,19 @@ struct CapacityService: Sendable {
         return planner(for: store, now: now, commitments: commitments)
     }
 
-    /// The check a booking runs inside its transaction, on the commitments read there.
-    func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
+    /// The plan a booking computes inside its transaction, on the commitments read there.
+    func plan(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> PlanOutcome {
         let shifts = shifts(for: store, now: now)
         return { commitments in
             CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
                             dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
-                .evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes).available
+                .evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
         }
+    }
+
+    /// Whether a booking still fits (reserve).
+    func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
+        let plan = plan(store: store, now: now, window: window, travelMinutes: travelMinutes)
+        return { plan($0).available }
     }
 }

@@ -20,7 +20,7 @@ public enum ConfigFile {
         if yaml {
             guard let text = String(data: data, encoding: .utf8) else { throw LoadError(description: "\(name): not UTF-8") }
             do {
-                root = try jsonValue(Yams.load(yaml: text) as Any)
+                root = jsonValue(try Yams.load(yaml: text) as Any)
             } catch let e as YamlError {
                 throw LoadError(description: "\(name): YAML syntax error: \(e)")
             }
@@ -47,17 +47,18 @@ public enum ConfigFile {
         return " near line \(line)"
     }
 
-    static func jsonValue(_ any: Any) throws -> JSONValue {
+    /// A value loaded by Yams (or JSONSerialization) as a `JSONValue`.
+    public static func jsonValue(_ any: Any) -> JSONValue {
         switch any {
         case is NSNull: return .null
         case let b as Bool: return .bool(b)
         case let i as Int: return .integer(Int64(i))
         case let d as Double: return d.rounded() == d && abs(d) < 9e18 ? .integer(Int64(d)) : .number(d)
         case let s as String: return .string(s)
-        case let a as [Any]: return .array(try a.map(jsonValue))
-        case let o as [String: Any]: return .object(try o.mapValues(jsonValue))
+        case let a as [Any]: return .array(a.map(jsonValue))
+        case let o as [String: Any]: return .object(o.mapValues(jsonValue))
         case let o as [AnyHashable: Any]:
-            return .object(Dictionary(uniqueKeysWithValues: try o.map { ("\($0.key)", try jsonValue($0.value)) }))
+            return .object(Dictionary(uniqueKeysWithValues: o.map { ("\($0.key)", jsonValue($0.value)) }))
         case Optional<Any>.none: return .null
         default: return .string("\(any)")
         }

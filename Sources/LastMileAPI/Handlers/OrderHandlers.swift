@@ -110,8 +110,7 @@ struct OrderHandlers {
         let f = try Self.readCreate(input.body)
         let retailer = input.retailer
         let userID = input.params["user_id"] ?? ""
-        guard FieldRules.isValidIdentifier(userID), let user = try await service.storage.user(retailerID: retailer.id, userID: userID)
-        else { throw ServiceError.userNotFound }
+        let user = try await locator.requireUser(retailerID: retailer.id, userID: userID)
         let fingerprint = Self.fingerprint(family: .integrated, userID: userID, f.normalized)
         let conflict = ServiceError(.conflict, "An order with this order_id already exists with different parameters.", code: 4001, key: "order_id")
         if let existing = try await service.storage.order(retailerID: retailer.id, orderID: f.orderID) {
@@ -135,13 +134,7 @@ struct OrderHandlers {
         let outcome = AddressClassifier.classify(point: located?.point, lines: [f.address.line1, f.address.line2],
                                                  stores: try await locator.lastMileStores(retailerID: retailer.id), requested: store,
                                                  estimator: service.estimator)
-        let travel: Int
-        switch outcome {
-        case .deliverable(let t, _): travel = t
-        case .cannotLocate: throw ServiceError.badRequest(Deliverability.cannotLocateMessage, key: nil)
-        case .cannotDeliverToArea: throw ServiceError.badRequest(Deliverability.cannotDeliverMessage, key: "address")
-        case .outsideStoreRange: throw ServiceError.badRequest(Deliverability.outsideStoreMessage, key: "address")
-        }
+        let travel = try locator.requireDeliverable(outcome, areaKey: "address").travelMinutes
         guard let located else { throw ServiceError.internalError }
         // The booked window (§2.6.1), narrowed by start_at/end_at within the option's window.
         var window: DeliveryWindow
@@ -179,14 +172,9 @@ struct OrderHandlers {
         order.cartTotal = f.cartTotal
         order.bagLabel = f.bagLabel
         order.specialInstructions = f.specialInstructions
-        let shifts = capacity.shifts(for: store, now: input.now)
-        let booked = window
-        let now = input.now
-        let result = try await service.storage.createOrder(order, holdID: hold.id, now: input.now) { commitments in
-            CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
-                            dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
-                .evaluate(windowStart: booked.start, windowEnd: booked.end, travelMinutes: travel)
-        }
+        let result = try await service.storage.createOrder(
+            order, holdID: hold.id, now: input.now,
+            check: capacity.plan(store: store, now: input.now, window: window, travelMinutes: travel))
         switch result {
         case .created(let o): return respond(o, retailer)
         case .existing(let o):

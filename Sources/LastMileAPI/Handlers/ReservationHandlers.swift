@@ -7,6 +7,7 @@ import LastMileStorage
 /// E1 and E2 (§2.5): 10-minute holds, one per user, counted as capacity commitments.
 struct ReservationHandlers {
     let service: LastMileService
+    let locator: AddressLocator
     let capacity: CapacityService
 
     struct HoldBody: Encodable {
@@ -25,10 +26,7 @@ struct ReservationHandlers {
     }
 
     func requireUser(_ input: HandlerInput) async throws -> String {
-        let userID = input.params["user_id"] ?? ""
-        guard FieldRules.isValidIdentifier(userID), try await service.storage.user(retailerID: input.retailer.id, userID: userID) != nil
-        else { throw ServiceError.userNotFound }
-        return userID
+        try await locator.requireUser(retailerID: input.retailer.id, userID: input.params["user_id"] ?? "").userID
     }
 
     /// E1.

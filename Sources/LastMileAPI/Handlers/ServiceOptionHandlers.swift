@@ -48,8 +48,7 @@ struct ServiceOptionHandlers {
 
         let retailer = input.retailer
         let userID = input.params["user_id"] ?? ""
-        guard FieldRules.isValidIdentifier(userID), try await service.storage.user(retailerID: retailer.id, userID: userID) != nil
-        else { throw ServiceError.userNotFound }
+        _ = try await locator.requireUser(retailerID: retailer.id, userID: userID)
         if flags.withHandoff && !retailer.handoffTimeEnabled {
             throw ServiceError.badRequest("Handoff time calculation is not configured for this retailer.", key: "with_handoff_time")
         }
@@ -59,13 +58,7 @@ struct ServiceOptionHandlers {
         let outcome = AddressClassifier.classify(point: located?.point, lines: [address.line1, address.line2],
                                                  stores: try await locator.lastMileStores(retailerID: retailer.id),
                                                  requested: store, estimator: service.estimator)
-        let travel: Int, longDistance: Bool
-        switch outcome {
-        case .deliverable(let t, let ld): (travel, longDistance) = (t, ld)
-        case .cannotLocate: throw ServiceError.badRequest(Deliverability.cannotLocateMessage, key: nil)
-        case .cannotDeliverToArea: throw ServiceError.badRequest(Deliverability.cannotDeliverMessage, key: "address")
-        case .outsideStoreRange: throw ServiceError.badRequest(Deliverability.outsideStoreMessage, key: "address")
-        }
+        let (travel, longDistance) = try locator.requireDeliverable(outcome, areaKey: "address")
         guard let located else { throw ServiceError.internalError }
 
         var q = SlotQuery(now: input.now, travelMinutes: travel)

@@ -31,9 +31,7 @@ struct UserHandlers {
         var r = FieldReader(input.body)
         let profile = ProfileFields.read(&r, firstNameRequired: false)
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        let userID = input.params["user_id"] ?? ""
-        guard FieldRules.isValidIdentifier(userID), var user = try await service.storage.user(retailerID: input.retailer.id, userID: userID)
-        else { throw ServiceError.userNotFound }
+        var user = try await locator.requireUser(retailerID: input.retailer.id, userID: input.params["user_id"] ?? "")
         if profile != ProfileFields() {
             profile.apply(to: &user)
             try await service.storage.saveUser(user)

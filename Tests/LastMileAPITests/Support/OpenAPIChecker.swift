@@ -1,4 +1,5 @@
 import Foundation
+import LastMileAPI
 import LastMileCore
 import Yams
 
@@ -12,22 +13,8 @@ struct OpenAPIChecker: Sendable {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("openapi.yaml")
         let text = try! String(contentsOf: url, encoding: .utf8)
-        return OpenAPIChecker(root: convert(try! Yams.load(yaml: text) as Any))
+        return OpenAPIChecker(root: ConfigFile.jsonValue(try! Yams.load(yaml: text) as Any))
     }()
-
-    static func convert(_ any: Any) -> JSONValue {
-        switch any {
-        case is NSNull: return .null
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .integer(Int64(i))
-        case let d as Double: return d.rounded() == d && abs(d) < 9e18 ? .integer(Int64(d)) : .number(d)
-        case let s as String: return .string(s)
-        case let a as [Any]: return .array(a.map(convert))
-        case let o as [String: Any]: return .object(o.mapValues(convert))
-        case let o as [AnyHashable: Any]: return .object(Dictionary(uniqueKeysWithValues: o.map { ("\($0.key)", convert($0.value)) }))
-        default: return .null
-        }
-    }
 
     func resolve(_ v: JSONValue) -> JSONValue {
         guard let ref = v["$ref"]?.stringValue, ref.hasPrefix("#/") else { return v }
