@@ -260,8 +260,11 @@ public final class SQLiteStorage: Storage {
             Commitment(id: (row["id"] as Int64) + offset, createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
                        windowEnd: Codecs.date(row["window_end"]), travelMinutes: row["travel_minutes"])
         }
-        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: 1 << 48) }
+        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: orderCommitmentOffset) }
     }
+
+    /// Added to order ids in commitments so they never collide with hold ids.
+    static let orderCommitmentOffset: Int64 = 1 << 48
 
     // MARK: Orders
 
@@ -273,24 +276,27 @@ public final class SQLiteStorage: Storage {
         return o
     }
 
-    public func createOrder(_ order: OrderRecord, holdID: Int64, now: Date,
-                            check: @escaping @Sendable ([Commitment]) -> PlanOutcome) async throws -> CreateOrderOutcome {
+    public func createOrder(_ order: OrderRecord, holdID: Int64?, now: Date,
+                            decide: @escaping @Sendable ([Commitment]) -> BookingDecision?) async throws -> CreateOrderOutcome {
         try await write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE retailer_id = ? AND order_id = ?",
                                           arguments: [order.retailerID, order.orderID]) {
                 return .existing(try Self.decodeOrder(row))
             }
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM holds WHERE id = ? AND retailer_id = ?",
-                                                   arguments: [holdID, order.retailerID]) else { return .holdNotFound }
-            if status == HoldRecord.Status.consumed.rawValue { return .holdUsed }
-            if status == HoldRecord.Status.released.rawValue { return .holdNotFound }
+            if let holdID {
+                guard let status = try String.fetchOne(db, sql: "SELECT status FROM holds WHERE id = ? AND retailer_id = ?",
+                                                       arguments: [holdID, order.retailerID]) else { return .holdNotFound }
+                if status == HoldRecord.Status.consumed.rawValue { return .holdUsed }
+                if status == HoldRecord.Status.released.rawValue { return .holdNotFound }
+            }
             let commitments = try Self.loadCommitments(db, retailerID: order.retailerID, locationCode: order.locationCode, now: now,
                                                        excludingHoldOfUser: nil).filter { $0.id != holdID }
-            let plan = check(commitments)
-            guard plan.available else { return .full }
+            guard let decision = decide(commitments) else { return .full }
             var created = order
             created.holdID = holdID
-            if created.withHandoffTime { created.handoffTime = plan.handoff.map(Timestamp.floorToSecond) }
+            created.windowStart = decision.window.start
+            created.windowEnd = decision.window.end
+            if created.withHandoffTime { created.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
             try db.execute(sql: """
                 INSERT INTO orders (retailer_id, order_id, user_id, location_code, status, window_start, window_end, travel_minutes, created_at, data)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -298,7 +304,7 @@ public final class SQLiteStorage: Storage {
                                  created.windowStart.timeIntervalSince1970, created.windowEnd.timeIntervalSince1970, created.travelMinutes,
                                  created.createdAt.timeIntervalSince1970, try Self.encode(created)])
             created.id = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?", arguments: [holdID])
+            if let holdID { try db.execute(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?", arguments: [holdID]) }
             try Self.insertEvent(db, created, OrderEvent(type: "fulfillment.brand_new", occurredAt: now))
             return .created(created)
         }
@@ -316,16 +322,27 @@ public final class SQLiteStorage: Storage {
         }
     }
 
-    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?) async throws -> Bool {
+    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?, now: Date,
+                            recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome {
         try await write { db in
+            var order = order
+            if let recheck {
+                let own = order.id + Self.orderCommitmentOffset
+                let commitments = try Self.loadCommitments(db, retailerID: order.retailerID, locationCode: order.locationCode,
+                                                           now: now, excludingHoldOfUser: nil).filter { $0.id != own }
+                guard let decision = recheck(commitments) else { return .full }
+                order.windowStart = decision.window.start
+                order.windowEnd = decision.window.end
+                if order.withHandoffTime { order.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+            }
             try db.execute(sql: """
                 UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?
                 WHERE retailer_id = ? AND order_id = ? AND status = ?
                 """, arguments: [order.status.rawValue, order.windowStart.timeIntervalSince1970, order.windowEnd.timeIntervalSince1970,
                                  order.travelMinutes, try Self.encode(order), order.retailerID, order.orderID, expectedStatus.rawValue])
-            guard db.changesCount == 1 else { return false }
+            guard db.changesCount == 1 else { return .statusChanged }
             if let event { try Self.insertEvent(db, order, event) }
-            return true
+            return .updated(order)
         }
     }
 

@@ -43,6 +43,8 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     public var withHandoffTime: Bool
     public var bagScanCodes: [String] = []
     public var holdID: Int64?
+    /// The driver's last reported position (driver location endpoint, §2.8).
+    public var driverLocation: GeoPoint?
 
     public init(retailerID: String, orderID: String, userID: String?, family: OrderFamily, fingerprint: String, locationCode: String,
                 windowStart: Date, windowEnd: Date, createdAt: Date, locale: LocaleTag, firstName: String, lastName: String, phone: String,
@@ -63,6 +65,22 @@ public struct OrderEvent: Sendable, Equatable {
     public var type: String
     public var occurredAt: Date
     public init(type: String, occurredAt: Date) { self.type = type; self.occurredAt = occurredAt }
+}
+
+/// What a booking's capacity check decided inside the transaction: the window to book and the plan's
+/// handoff time; nil when nothing fits.
+public struct BookingDecision: Sendable, Equatable {
+    public var window: DeliveryWindow
+    public var handoff: Date?
+    public init(window: DeliveryWindow, handoff: Date?) { self.window = window; self.handoff = handoff }
+}
+
+public enum OrderUpdateOutcome: Sendable, Equatable {
+    case updated(OrderRecord)
+    /// The stored status was no longer the expected one.
+    case statusChanged
+    /// The capacity re-check failed.
+    case full
 }
 
 public enum CreateOrderOutcome: Sendable, Equatable {

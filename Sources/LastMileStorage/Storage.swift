@@ -53,17 +53,19 @@ public protocol Storage: Sendable {
     func hold(id: Int64) async throws -> HoldRecord?
 
     /// Creates an order in one transaction serialised per store: an existing `order_id` wins (idempotency);
-    /// the hold must still be unreleased and unconsumed; `check` runs on the store's commitments without that
-    /// hold and returns the plan (nil = no capacity); the order, the consumed hold and the
-    /// `fulfillment.brand_new` event are written together. `(retailer, order_id)` is unique in the database.
-    func createOrder(_ order: OrderRecord, holdID: Int64, now: Date,
-                     check: @escaping @Sendable ([Commitment]) -> PlanOutcome) async throws -> CreateOrderOutcome
+    /// a hold, when given, must still be unreleased and unconsumed; `decide` runs on the store's commitments
+    /// (without that hold) and picks the window to book (nil = no capacity); the order, the consumed hold and
+    /// the `fulfillment.brand_new` event are written together. `(retailer, order_id)` is unique in the database.
+    func createOrder(_ order: OrderRecord, holdID: Int64?, now: Date,
+                     decide: @escaping @Sendable ([Commitment]) -> BookingDecision?) async throws -> CreateOrderOutcome
 
     func order(retailerID: String, orderID: String) async throws -> OrderRecord?
 
     /// Writes `order` if its stored status is still `expectedStatus` (a conditional update), with `event`
-    /// in the same transaction. Returns false when the status changed meanwhile.
-    func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?) async throws -> Bool
+    /// in the same transaction. With `recheck`, the store's commitments without this order are checked
+    /// first and the decision's window (and handoff time, when the order asked for one) is stored.
+    func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?, now: Date,
+                     recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome
 
     /// Events of an order, oldest first.
     func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent]

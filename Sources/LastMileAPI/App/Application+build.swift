@@ -64,6 +64,8 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
     let reservations = ReservationHandlers(service: service, locator: locator, capacity: capacity)
     let orders = OrderHandlers(service: service, locator: locator, capacity: capacity)
+    let changes = OrderChangeHandlers(service: service, locator: locator, capacity: capacity, orders: orders)
+    let dispatch = DispatchHandlers(service: service, locator: locator, capacity: capacity, stores: stores, orders: orders)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
 
     /// OAuth endpoints answer unexpected failures in the OAuth shape too.
@@ -95,6 +97,16 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     t.add(.get, "/v2/fulfillment/users/{user_id}/orders/{order_id}", access: fulfillment, body: .none, orders.get)
     t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged", access: fulfillment, orders.stage)
     t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel", access: fulfillment, orders.cancel)
+    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/last_mile", access: fulfillment, changes.updateIntegrated)
+    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/tip", access: fulfillment, changes.tip)
+    t.add(.post, "/v2/fulfillment/lastmile/stores", access: fulfillment, dispatch.findStores)
+    t.add(.post, "/v2/fulfillment/lastmile/orders", access: fulfillment, dispatch.create)
+    t.add(.get, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, body: .none, changes.getDispatch)
+    t.add(.put, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, changes.updateDispatch)
+    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/staged", access: fulfillment, changes.stageDispatch)
+    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/cancel", access: fulfillment, changes.cancelDispatch)
+    t.add(.get, "/v2/post_checkout/orders/{order_id}/location", access: .bearer([Scope.fulfillment.rawValue, Scope.postCheckout.rawValue]),
+          body: .none, changes.driverLocation)
     return LastMileResponder(service: service, routes: t)
 }
 

@@ -35,6 +35,21 @@ struct CapacityService: Sendable {
         }
     }
 
+    /// The first of `windows` that still fits, with its plan's handoff time (orders: F1 books one window,
+    /// H2 tries a desired window's candidates in order).
+    func booking(store: Store, now: Date, windows: [DeliveryWindow], travelMinutes: Int) -> @Sendable ([Commitment]) -> BookingDecision? {
+        let shifts = shifts(for: store, now: now)
+        return { commitments in
+            let planner = CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
+                                          dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+            for w in windows {
+                let plan = planner.evaluate(windowStart: w.start, windowEnd: w.end, travelMinutes: travelMinutes)
+                if plan.available { return BookingDecision(window: w, handoff: plan.handoff) }
+            }
+            return nil
+        }
+    }
+
     /// Whether a booking still fits (reserve).
     func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
         let plan = plan(store: store, now: now, window: window, travelMinutes: travelMinutes)

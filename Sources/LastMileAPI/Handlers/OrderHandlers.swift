@@ -174,7 +174,7 @@ struct OrderHandlers {
         order.specialInstructions = f.specialInstructions
         let result = try await service.storage.createOrder(
             order, holdID: hold.id, now: input.now,
-            check: capacity.plan(store: store, now: input.now, window: window, travelMinutes: travel))
+            decide: capacity.booking(store: store, now: input.now, windows: [window], travelMinutes: travel))
         switch result {
         case .created(let o): return respond(o, retailer)
         case .existing(let o):
@@ -202,6 +202,18 @@ struct OrderHandlers {
     }
 
     func stage(_ input: HandlerInput) async throws -> Response {
+        try await stage(input) { try await userOrder(input) }
+    }
+
+    func cancel(_ input: HandlerInput) async throws -> Response {
+        var r = FieldReader(input.body)
+        _ = r.string("reason", max: 500)
+        guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
+        return try await cancel(try await userOrder(input), input)
+    }
+
+    /// G3/H5: validation first, then the order (`find`), then the status rule.
+    func stage(_ input: HandlerInput, find: () async throws -> OrderRecord) async throws -> Response {
         var r = FieldReader(input.body)
         let items = r.integer("items_count", min: 1, max: 10_000)
         let bags = r.integer("bags_count", min: 0, max: 1_000)
@@ -219,7 +231,7 @@ struct OrderHandlers {
             }
         }
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        var order = try await userOrder(input)
+        var order = try await find()
         let before = order.status
         guard before.canStage else { throw ServiceError.state("Order can no longer be staged") }
         if let items { order.itemsCount = items }
@@ -229,23 +241,22 @@ struct OrderHandlers {
         if let codes { order.bagScanCodes = codes }
         order.status = .staged
         let event = before == .staged ? nil : OrderEvent(type: "fulfillment.staged", occurredAt: input.now)
-        guard try await service.storage.updateOrder(order, expectedStatus: before, event: event) else {
-            throw ServiceError.state("Order can no longer be staged")
-        }
+        guard case .updated = try await service.storage.updateOrder(order, expectedStatus: before, event: event, now: input.now, recheck: nil)
+        else { throw ServiceError.state("Order can no longer be staged") }
         return respond(order, input.retailer)
     }
 
-    func cancel(_ input: HandlerInput) async throws -> Response {
-        var r = FieldReader(input.body)
-        _ = r.string("reason", max: 500) // kept for audit only (logged), never returned
-        guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        var order = try await userOrder(input)
+    /// G5/H6 after validation: retailer cancel; a canceled order is returned unchanged. The optional
+    /// `reason` is kept for audit only (logged), never returned.
+    func cancel(_ order: OrderRecord, _ input: HandlerInput) async throws -> Response {
+        var order = order
         if order.status == .canceled { return respond(order, input.retailer) }
         let before = order.status
         guard before.canCancelByRetailer else { throw ServiceError.state("Order can no longer be canceled") }
         order.status = .canceled
         order.cancellationReason = .retailerDriven
-        guard try await service.storage.updateOrder(order, expectedStatus: before, event: OrderEvent(type: "fulfillment.canceled", occurredAt: input.now))
+        guard case .updated = try await service.storage.updateOrder(
+            order, expectedStatus: before, event: OrderEvent(type: "fulfillment.canceled", occurredAt: input.now), now: input.now, recheck: nil)
         else { throw ServiceError.state("Order can no longer be canceled") }
         service.logger.info("order canceled by retailer", metadata: ["order_id": "\(order.orderID)", "reason": "\(input.body["reason"]?.stringValue ?? "")"])
         return respond(order, input.retailer)

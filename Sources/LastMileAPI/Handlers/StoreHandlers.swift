@@ -69,7 +69,12 @@ struct StoreHandlers {
     }
 
     func find(_ input: HandlerInput) async throws -> Response {
-        guard let point = try searchPoint(input.body) else { return JSONResponse.make(StoresBody(stores: [])) }
+        JSONResponse.make(StoresBody(stores: try await search(input)))
+    }
+
+    /// C1's selection (shared with H1): in-range active stores, nearest first, at most 20.
+    func search(_ input: HandlerInput) async throws -> [StoreBody] {
+        guard let point = try searchPoint(input.body) else { return [] }
         let stores = try await service.storage.stores(retailerID: input.retailer.id).filter(\.active)
         let found = stores.compactMap { s -> (Store, Double)? in
             let est = service.estimator.estimatedMinutes(from: s.point, to: point)
@@ -78,6 +83,6 @@ struct StoreHandlers {
         }
         .sorted { (DeliveryEstimator.roundedMiles($0.1), $0.0.locationCode) < (DeliveryEstimator.roundedMiles($1.1), $1.0.locationCode) }
         .prefix(Self.maxResults)
-        return JSONResponse.make(StoresBody(stores: found.map { StoreBody($0.0, distance: $0.1) }))
+        return found.map { StoreBody($0.0, distance: $0.1) }
     }
 }

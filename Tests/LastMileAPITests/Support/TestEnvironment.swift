@@ -50,7 +50,7 @@ let testConfigJSON = """
       ]
     },
     {
-      "id": "beta", "name": "Beta Grocers", "rate_limit_per_second": 3,
+      "id": "beta", "name": "Beta Grocers", "rate_limit_per_second": 3, "redact_shopper_pii": true,
       "oauth_clients": [ { "client_id": "beta", "client_secret": "beta-secret-1" } ],
       "stores": [
         { "location_code": "B-001", "name": "Beta SoMa",
