@@ -93,7 +93,24 @@ struct OpenAPIConformanceTests {
             check(try await c.post("/v2/fulfillment/users/u1/orders/O1/staged", token: token, #"{"bag_scan_codes":["A"]}"#), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged")
             check(try await c.post("/v2/fulfillment/users/u1/orders/O1/cancel", token: token), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel")
             check(try await c.post("/v2/fulfillment/users/u1/orders/O1/staged", token: token), "post", "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged")
-            #expect(checked == 45)
+            // Update, tip, single call, driver location.
+            let g2 = "/v2/fulfillment/users/{user_id}/orders/{order_id}/last_mile"
+            let (hold2, _) = try await OrderTests.hold(c, token: token, user: "u1", index: 1)
+            check(try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token,
+                                   order.replacingOccurrences(of: "O1", with: "O2").replacingOccurrences(of: "\(hold)", with: "\(hold2)")), "post", f1)
+            check(try await c.put("/v2/fulfillment/users/u1/orders/O2/last_mile", token: token, #"{"bags_count":2}"#), "put", g2)
+            check(try await c.put("/v2/fulfillment/users/u1/orders/O2/last_mile", token: token, #"{"service_option_id":123456}"#), "put", g2)
+            check(try await c.put("/v2/fulfillment/users/u1/orders/O2/tip", token: token, #"{"tip_amount_cents":5}"#), "put", "/v2/fulfillment/users/{user_id}/orders/{order_id}/tip")
+            check(try await c.post("/v2/fulfillment/lastmile/stores", token: token, #"{"find_by":{"postal_code":"94105"}}"#), "post", "/v2/fulfillment/lastmile/stores")
+            let h2 = #"{"order_id":"D1","location_code":"SF-001","start_at":"2025-06-10T19:00:00-07:00","end_at":"2025-06-10T21:00:00-07:00","first_name":"G","last_name":"H","user_phone":"+14155550188","items_count":1,"items_weight":1,"address":{"address_line_1":"600 Folsom St","postal_code":"94107"}}"#
+            check(try await c.post("/v2/fulfillment/lastmile/orders", token: token, h2), "post", "/v2/fulfillment/lastmile/orders")
+            check(try await c.post("/v2/fulfillment/lastmile/orders", token: token, #"{"order_id":"D2"}"#), "post", "/v2/fulfillment/lastmile/orders")
+            check(try await c.request(.get, "/v2/fulfillment/lastmile/orders/D1", token: token), "get", "/v2/fulfillment/lastmile/orders/{order_id}")
+            check(try await c.put("/v2/fulfillment/lastmile/orders/D1", token: token, #"{"bag_label":"X"}"#), "put", "/v2/fulfillment/lastmile/orders/{order_id}")
+            check(try await c.post("/v2/fulfillment/lastmile/orders/D1/staged", token: token, "{}"), "post", "/v2/fulfillment/lastmile/orders/{order_id}/staged")
+            check(try await c.post("/v2/fulfillment/lastmile/orders/D1/cancel", token: token, "{}"), "post", "/v2/fulfillment/lastmile/orders/{order_id}/cancel")
+            check(try await c.request(.get, "/v2/post_checkout/orders/D1/location", token: token), "get", "/v2/post_checkout/orders/{order_id}/location")
+            #expect(checked == 57)
         }
     }
 
