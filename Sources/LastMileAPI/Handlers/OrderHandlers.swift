@@ -126,7 +126,14 @@ struct OrderHandlers {
         guard let hold = try await service.storage.hold(id: f.holdID), hold.retailerID == retailer.id, hold.userID == userID,
               hold.status != .released, let option = try await service.storage.serviceOption(id: hold.serviceOptionID)
         else { throw holdNotFound }
-        if hold.status == .consumed { throw ServiceError.badRequest("Service option hold has already been used", key: "service_option_hold_id") }
+        if hold.status == .consumed {
+            // A concurrent identical request may have consumed it for this very order: idempotency wins.
+            if let existing = try await service.storage.order(retailerID: retailer.id, orderID: f.orderID) {
+                guard existing.fingerprint == fingerprint else { throw conflict }
+                return respond(existing, retailer)
+            }
+            throw ServiceError.badRequest("Service option hold has already been used", key: "service_option_hold_id")
+        }
         guard hold.locationCode == store.locationCode else {
             throw ServiceError.badRequest("Service option hold is for a different store", key: "location_code")
         }
