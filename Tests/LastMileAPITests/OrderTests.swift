@@ -109,6 +109,24 @@ struct OrderTests {
         }
     }
 
+    @Test("an expired hold is still honoured while capacity remains, but not once its scheduled window has started")
+    func expiredHold() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let token = try await c.token()
+            try await c.createUser("u1", token: token)
+            let (hold, option) = try await Self.hold(c, token: token, user: "u1", index: 1) // 01:00–03:00Z
+            #expect(option["window"]?["start_at"]?.stringValue == "2025-06-11T01:00:00Z")
+            env.clock.advance(by: 11 * 60) // the hold expired at 00:45:12
+            let late = try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token, orderBody("LATE-1", hold: hold))
+            #expect(late.status == .ok, "\(late.text)")
+            let (second, _) = try await Self.hold(c, token: token, user: "u1", index: 1)
+            env.clock.set(to: Timestamp.parse("2025-06-11T01:00:00Z")!) // expired, and the window has started
+            (try await c.post("/v2/fulfillment/users/u1/orders/last_mile", token: token, orderBody("LATE-2", hold: second)))
+                .expectError(.badRequest, "The selected time slot is no longer available. Please choose another time slot.", key: "service_option_hold_id")
+        }
+    }
+
     @Test("concurrent creates with one order_id make exactly one order; cancel releases capacity for the next reserve")
     func concurrencyAndRelease() async throws {
         let env = try await TestEnvironment(config: capacityConfigJSON, rateLimitOverride: 1_000_000)
