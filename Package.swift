@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain: no I/O.
@@ -26,6 +27,11 @@ let package = Package(
         .target(name: "LastMileSQLite", dependencies: [
             "LastMileStorage",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "LastMilePostgres", dependencies: [
+            "LastMileStorage",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LastMileFleet", dependencies: ["LastMileCore", "LastMileStorage"]),
         .target(name: "LastMileAPI", dependencies: [
@@ -38,14 +44,20 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "lastmile", dependencies: [
-            "LastMileAPI", "LastMileSQLite",
+            "LastMileAPI", "LastMileSQLite", "LastMilePostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Fresh databases of each engine for the behaviour tests.
+        .target(name: "LastMileTestSupport", dependencies: [
+            "LastMileSQLite", "LastMilePostgres",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
-        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileSQLite"]),
+        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport"]),
         .testTarget(name: "LastMileAPITests", dependencies: [
-            "LastMileAPI", "LastMileSQLite",
+            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),

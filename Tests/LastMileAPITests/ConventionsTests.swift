@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Conventions (§1)")
 struct ConventionsTests {
-    @Test("unknown routes, wrong methods, empty segments and trailing slashes are 404/4000")
-    func notFound() async throws {
-        let env = try await TestEnvironment()
+    @Test("unknown routes, wrong methods, empty segments and trailing slashes are 404/4000", arguments: Engine.available)
+    func notFound(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             for (method, path) in [(HTTPRequest.Method.get, "/v2/nope"), (.get, "/v2/fulfillment/users"), (.post, "/v2/fulfillment/users/"),
@@ -21,9 +21,9 @@ struct ConventionsTests {
         }
     }
 
-    @Test("body decoding: size, content type, JSON syntax, top-level object; absent body is {}")
-    func bodies() async throws {
-        let env = try await TestEnvironment()
+    @Test("body decoding: size, content type, JSON syntax, top-level object; absent body is {}", arguments: Engine.available)
+    func bodies(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let big = "{\"user_id\":\"" + String(repeating: "a", count: 1 << 20) + "\"}"
@@ -48,9 +48,9 @@ struct ConventionsTests {
         }
     }
 
-    @Test("X-Request-Id is echoed when valid and generated otherwise")
-    func requestID() async throws {
-        let env = try await TestEnvironment()
+    @Test("X-Request-Id is echoed when valid and generated otherwise", arguments: Engine.available)
+    func requestID(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let echoed = try await c.request(.get, "/health", headers: ["X-Request-Id": "trace-123"])
             #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "trace-123")
@@ -61,9 +61,9 @@ struct ConventionsTests {
         }
     }
 
-    @Test("per-retailer rate limit: RateLimit-* headers, 429/2003 with Retry-After, rejected requests not counted, retailers independent")
-    func rateLimit() async throws {
-        let env = try await TestEnvironment()
+    @Test("per-retailer rate limit: RateLimit-* headers, 429/2003 with Retry-After, rejected requests not counted, retailers independent", arguments: Engine.available)
+    func rateLimit(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let beta = try await c.token("beta", "beta-secret-1")
             let alpha = try await c.token()
@@ -86,9 +86,9 @@ struct ConventionsTests {
         }
     }
 
-    @Test("the OpenAPI document is served and health needs no token")
-    func openAPI() async throws {
-        let env = try await TestEnvironment()
+    @Test("the OpenAPI document is served and health needs no token", arguments: Engine.available)
+    func openAPI(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let r = try await c.request(.get, "/openapi.yaml")
             #expect(r.status == .ok)

@@ -17,9 +17,9 @@ private func dispatchBody(_ orderID: String, start: String = "2025-06-10T18:00:0
 
 @Suite("Single-call flow (§2.7), update (§2.6.4), tip (§2.6.6), driver location (§2.8)")
 struct DispatchTests {
-    @Test("H2 example: the first grid window inside the desired window is booked; H3/H4/H5/H6 by order_id")
-    func dispatchJourney() async throws {
-        let env = try await TestEnvironment(now: dispatchNow)
+    @Test("H2 example: the first grid window inside the desired window is booked; H3/H4/H5/H6 by order_id", arguments: Engine.available)
+    func dispatchJourney(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
         try await env.run { c in
             let token = try await c.token()
             let r = try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-20001"))
@@ -59,9 +59,9 @@ struct DispatchTests {
         }
     }
 
-    @Test("H2 window-path errors: on the hour, one hour minimum, closed date, no candidate, no capacity; fallback same day")
-    func dispatchErrors() async throws {
-        let env = try await TestEnvironment(now: dispatchNow)
+    @Test("H2 window-path errors: on the hour, one hour minimum, closed date, no candidate, no capacity; fallback same day", arguments: Engine.available)
+    func dispatchErrors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
         try await env.run { c in
             let token = try await c.token()
             func check(_ body: String, _ message: String, _ key: String?, code: Int64 = 1001, sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -88,9 +88,9 @@ struct DispatchTests {
         }
     }
 
-    @Test("H2 with a full store: 'No delivery windows currently available'; H1 flags postal-code searches as partial")
-    func dispatchCapacityAndStores() async throws {
-        let env = try await TestEnvironment(config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+    @Test("H2 with a full store: 'No delivery windows currently available'; H1 flags postal-code searches as partial", arguments: Engine.available)
+    func dispatchCapacityAndStores(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         try await env.run { c in
             let token = try await c.token("cap", "cap-secret-1")
             func body(_ id: String) -> String {
@@ -108,9 +108,9 @@ struct DispatchTests {
         }
     }
 
-    @Test("G2 moves an order to another listed option and narrows windows; capacity and status rules apply")
-    func integratedUpdate() async throws {
-        let env = try await TestEnvironment()
+    @Test("G2 moves an order to another listed option and narrows windows; capacity and status rules apply", arguments: Engine.available)
+    func integratedUpdate(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -139,9 +139,9 @@ struct DispatchTests {
         }
     }
 
-    @Test("G4 tips only delivered orders, with an event only when the amount changes; I1 location only while delivering")
-    func tipAndLocation() async throws {
-        let env = try await TestEnvironment(now: dispatchNow)
+    @Test("G4 tips only delivered orders, with an event only when the amount changes; I1 location only while delivering", arguments: Engine.available)
+    func tipAndLocation(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-1", token: token)

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("OAuth (§2.1)")
 struct OAuthTests {
-    @Test("JSON and form bodies issue 24-hour bearer tokens with the client's scopes")
-    func issuesTokens() async throws {
-        let env = try await TestEnvironment()
+    @Test("JSON and form bodies issue 24-hour bearer tokens with the client's scopes", arguments: Engine.available)
+    func issuesTokens(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let json = try await c.post("/v2/oauth/token", #"{"client_id":"alpha","client_secret":"alpha-secret-1","grant_type":"client_credentials","scope":"connect:fulfillment"}"#)
             #expect(json.status == .ok)
@@ -31,9 +31,9 @@ struct OAuthTests {
         }
     }
 
-    @Test("token errors in the documented order and shapes")
-    func tokenErrors() async throws {
-        let env = try await TestEnvironment()
+    @Test("token errors in the documented order and shapes", arguments: Engine.available)
+    func tokenErrors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             func expectOAuth(_ r: APIResponse, _ status: HTTPResponse.Status, _ error: String, sourceLocation: SourceLocation = #_sourceLocation) {
                 #expect(r.status == status, "\(r.text)", sourceLocation: sourceLocation)
@@ -61,9 +61,9 @@ struct OAuthTests {
         }
     }
 
-    @Test("OAuth requests are limited to 10 per second per client IP with slow_down")
-    func oauthRateLimit() async throws {
-        let env = try await TestEnvironment(oauthRateLimit: 10)
+    @Test("OAuth requests are limited to 10 per second per client IP with slow_down", arguments: Engine.available)
+    func oauthRateLimit(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, oauthRateLimit: 10)
         try await env.run { c in
             for _ in 0..<10 {
                 #expect(try await c.post("/v2/oauth/token", #"{"client_id":"alpha","client_secret":"alpha-secret-1","grant_type":"client_credentials"}"#).status == .ok)
@@ -76,9 +76,9 @@ struct OAuthTests {
         }
     }
 
-    @Test("revocation: own token revoked (then 401), unknown token no-op, sibling client refused")
-    func revoke() async throws {
-        let env = try await TestEnvironment()
+    @Test("revocation: own token revoked (then 401), unknown token no-op, sibling client refused", arguments: Engine.available)
+    func revoke(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/users", token: token, #"{"user_id":"u1","first_name":"A"}"#).status == .ok)
@@ -104,9 +104,9 @@ struct OAuthTests {
         }
     }
 
-    @Test("tokens expire after 86 400 seconds; missing, malformed and unknown tokens get 401; wrong scope 403")
-    func authFailures() async throws {
-        let env = try await TestEnvironment()
+    @Test("tokens expire after 86 400 seconds; missing, malformed and unknown tokens get 401; wrong scope 403", arguments: Engine.available)
+    func authFailures(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let none = try await c.post("/v2/fulfillment/users", #"{"user_id":"u1","first_name":"A"}"#)

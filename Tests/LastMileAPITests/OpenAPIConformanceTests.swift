@@ -6,9 +6,9 @@ import Testing
 /// Every response the service gives for the documented operations conforms to `openapi.yaml`.
 @Suite("openapi.yaml matches real responses")
 struct OpenAPIConformanceTests {
-    @Test("successes and errors of every documented operation conform to their documented schemas")
-    func conformance() async throws {
-        let env = try await TestEnvironment()
+    @Test("successes and errors of every documented operation conform to their documented schemas", arguments: Engine.available)
+    func conformance(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         let checker = OpenAPIChecker.shared
         try await env.run { c in
             var checked = 0

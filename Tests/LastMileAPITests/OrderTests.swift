@@ -24,9 +24,9 @@ struct OrderTests {
         return (try #require(r.json["service_option_hold"]?["id"]?.int, "\(r.text)"), option)
     }
 
-    @Test("journey: list → reserve → create (the contract's example body) → get → stage → re-stage → cancel, with events")
-    func journey() async throws {
-        let env = try await TestEnvironment()
+    @Test("journey: list → reserve → create (the contract's example body) → get → stage → re-stage → cancel, with events", arguments: Engine.available)
+    func journey(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -75,9 +75,9 @@ struct OrderTests {
         }
     }
 
-    @Test("hold rules: used, released, another user's, another store's; locale from Accept-Language; alcohol forces leave_unattended false")
-    func holdRules() async throws {
-        let env = try await TestEnvironment()
+    @Test("hold rules: used, released, another user's, another store's; locale from Accept-Language; alcohol forces leave_unattended false", arguments: Engine.available)
+    func holdRules(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
@@ -109,9 +109,9 @@ struct OrderTests {
         }
     }
 
-    @Test("an expired hold is still honoured while capacity remains, but not once its scheduled window has started")
-    func expiredHold() async throws {
-        let env = try await TestEnvironment()
+    @Test("an expired hold is still honoured while capacity remains, but not once its scheduled window has started", arguments: Engine.available)
+    func expiredHold(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
@@ -127,9 +127,9 @@ struct OrderTests {
         }
     }
 
-    @Test("concurrent creates with one order_id make exactly one order; cancel releases capacity for the next reserve")
-    func concurrencyAndRelease() async throws {
-        let env = try await TestEnvironment(config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+    @Test("concurrent creates with one order_id make exactly one order; cancel releases capacity for the next reserve", arguments: Engine.available)
+    func concurrencyAndRelease(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
             let token = try await c.token("cap", "cap-secret-1")

@@ -18,9 +18,9 @@ private let windowBody = #"{"address":{"address_line_1":"500 Howard St","postal_
 
 @Suite("Reservations (§2.5, §2.0.8)")
 struct ReservationTests {
-    @Test("E1 holds a listed option for 10 minutes and returns it exactly as listed; E2 does the same by reference")
-    func reserve() async throws {
-        let env = try await TestEnvironment()
+    @Test("E1 holds a listed option for 10 minutes and returns it exactly as listed; E2 does the same by reference", arguments: Engine.available)
+    func reserve(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -46,9 +46,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("E1 error rows in check order")
-    func e1Errors() async throws {
-        let env = try await TestEnvironment()
+    @Test("E1 error rows in check order", arguments: Engine.available)
+    func e1Errors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let beta = try await c.token("beta", "beta-secret-1")
@@ -88,9 +88,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("E2 error rows: field rules, undecodable, foreign or tampered references")
-    func e2Errors() async throws {
-        let env = try await TestEnvironment()
+    @Test("E2 error rows: field rules, undecodable, foreign or tampered references", arguments: Engine.available)
+    func e2Errors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
@@ -116,9 +116,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("200 concurrent reserves against a window with capacity for 9: exactly 9 holds, the rest 'no longer available'")
-    func concurrentReservesNeverOverbook() async throws {
-        let env = try await TestEnvironment(config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+    @Test("200 concurrent reserves against a window with capacity for 9: exactly 9 holds, the rest 'no longer available'", arguments: Engine.available)
+    func concurrentReservesNeverOverbook(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         let users = (0..<200).map { "user-\($0)" }
         for u in users { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: u, createdAt: exampleNow)) }
         try await env.run { c in
@@ -149,9 +149,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("concurrent reserves by one user leave exactly one active hold")
-    func concurrentReservesBySameUser() async throws {
-        let env = try await TestEnvironment(rateLimitOverride: 1_000_000)
+    @Test("concurrent reserves by one user leave exactly one active hold", arguments: Engine.available)
+    func concurrentReservesBySameUser(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, rateLimitOverride: 1_000_000)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
@@ -171,9 +171,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("holds are commitments: capacity comes back when a hold expires, with no background job")
-    func holdExpiryReleasesCapacity() async throws {
-        let env = try await TestEnvironment(config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+    @Test("holds are commitments: capacity comes back when a hold expires, with no background job", arguments: Engine.available)
+    func holdExpiryReleasesCapacity(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
             let token = try await c.token("cap", "cap-secret-1")

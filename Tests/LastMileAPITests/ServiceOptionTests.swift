@@ -28,9 +28,9 @@ struct ServiceOptionTests {
         #expect(o == .object(expected), sourceLocation: sourceLocation)
     }
 
-    @Test("example A: priority ETA, ETA with handoff time, then scheduled windows dated in the store's zone")
-    func exampleA() async throws {
-        let env = try await TestEnvironment()
+    @Test("example A: priority ETA, ETA with handoff time, then scheduled windows dated in the store's zone", arguments: Engine.available)
+    func exampleA(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -58,9 +58,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("example B: alcoholic order — immediate 2 and windows outside alcohol hours listed unavailable")
-    func exampleB() async throws {
-        let env = try await TestEnvironment(now: Timestamp.parse("2025-06-11T00:35:40Z")!)
+    @Test("example B: alcoholic order — immediate 2 and windows outside alcohol hours listed unavailable", arguments: Engine.available)
+    func exampleB(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: Timestamp.parse("2025-06-11T00:35:40Z")!)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -83,9 +83,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("example C: desired windows replace all other options; out-of-horizon ones are omitted; duplicates collapse")
-    func exampleC() async throws {
-        let env = try await TestEnvironment(now: Timestamp.parse("2025-06-11T00:36:00Z")!)
+    @Test("example C: desired windows replace all other options; out-of-horizon ones are omitted; duplicates collapse", arguments: Engine.available)
+    func exampleC(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: Timestamp.parse("2025-06-11T00:36:00Z")!)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-5177", token: token)
@@ -103,9 +103,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("earliest_option_start_at removes earlier options (inclusive) including immediate ones")
-    func earliestStart() async throws {
-        let env = try await TestEnvironment()
+    @Test("earliest_option_start_at removes earlier options (inclusive) including immediate ones", arguments: Engine.available)
+    func earliestStart(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -119,9 +119,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("ETA requested from a retailer without ETA: immediate options plus the warning; long-distance flag for the address")
-    func etaWarningAndFlags() async throws {
-        let env = try await TestEnvironment()
+    @Test("ETA requested from a retailer without ETA: immediate options plus the warning; long-distance flag for the address", arguments: Engine.available)
+    func etaWarningAndFlags(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let beta = try await c.token("beta", "beta-secret-1")
             try await c.createUser("cust-4821", token: beta)
@@ -140,9 +140,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("every 4XX row of the seed's error table, with its exact message, code and meta")
-    func seedErrorTable() async throws {
-        let env = try await TestEnvironment()
+    @Test("every 4XX row of the seed's error table, with its exact message, code and meta", arguments: Engine.available)
+    func seedErrorTable(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let alpha = try await c.token()
             let beta = try await c.token("beta", "beta-secret-1")
@@ -177,9 +177,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("field validation of D2: each rule, and several fields at once as 9999 in request-table order")
-    func fieldValidation() async throws {
-        let env = try await TestEnvironment()
+    @Test("field validation of D2: each rule, and several fields at once as 9999 in request-table order", arguments: Engine.available)
+    func fieldValidation(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
@@ -221,9 +221,9 @@ struct ServiceOptionTests {
         }
     }
 
-    @Test("preview (D1): the contract example, errors, and preview ids are never stored")
-    func preview() async throws {
-        let env = try await TestEnvironment(now: Timestamp.parse("2025-06-11T00:34:00Z")!)
+    @Test("preview (D1): the contract example, errors, and preview ids are never stored", arguments: Engine.available)
+    func preview(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: Timestamp.parse("2025-06-11T00:34:00Z")!)
         try await env.run { c in
             let token = try await c.token()
             let r = try await c.post("/v2/fulfillment/service_options/last_mile", token: token, #"{"postal_code":"94105","cart_total_cents":6420,"items_count":12}"#)

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Find stores (§2.3.1)")
 struct StoreTests {
-    @Test("address, postal-code and coordinate forms return in-range active stores nearest first, pickup-only flagged")
-    func forms() async throws {
-        let env = try await TestEnvironment()
+    @Test("address, postal-code and coordinate forms return in-range active stores nearest first, pickup-only flagged", arguments: Engine.available)
+    func forms(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let r = try await c.post("/v2/fulfillment/stores/last_mile", token: token,
@@ -38,9 +38,9 @@ struct StoreTests {
         }
     }
 
-    @Test("find_by errors of the table")
-    func errors() async throws {
-        let env = try await TestEnvironment()
+    @Test("find_by errors of the table", arguments: Engine.available)
+    func errors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             func check(_ body: String, _ message: String, _ key: String?, code: Int64 = 1001, sourceLocation: SourceLocation = #_sourceLocation) async throws {

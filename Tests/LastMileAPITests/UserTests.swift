@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Users (§2.2)")
 struct UserTests {
-    @Test("B1 creates a user as in the contract example and is idempotent on user_id")
-    func create() async throws {
-        let env = try await TestEnvironment()
+    @Test("B1 creates a user as in the contract example and is idempotent on user_id", arguments: Engine.available)
+    func create(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let body = #"{"user_id":" cust-4821 ","first_name":"Ada","last_name":"Lovelace","phone_number":"+14155550123","email":"ada@example.com","locale":"en-US"}"#
@@ -24,9 +24,9 @@ struct UserTests {
         }
     }
 
-    @Test("B1 field validation: every row of its table, and the 9999 form in table order")
-    func createValidation() async throws {
-        let env = try await TestEnvironment()
+    @Test("B1 field validation: every row of its table, and the 9999 form in table order", arguments: Engine.available)
+    func createValidation(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             func check(_ body: String, _ message: String, _ key: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -57,9 +57,9 @@ struct UserTests {
         }
     }
 
-    @Test("B2 validates an address, stores it when deliverable, and creates or updates the user")
-    func addresses() async throws {
-        let env = try await TestEnvironment()
+    @Test("B2 validates an address, stores it when deliverable, and creates or updates the user", arguments: Engine.available)
+    func addresses(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             let r = try await c.post("/v2/fulfillment/users/cust-4821/addresses", token: token,
@@ -99,9 +99,9 @@ struct UserTests {
         }
     }
 
-    @Test("B3 updates present fields only, and answers User Not Found for unknown and malformed ids")
-    func update() async throws {
-        let env = try await TestEnvironment()
+    @Test("B3 updates present fields only, and answers User Not Found for unknown and malformed ids", arguments: Engine.available)
+    func update(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
@@ -113,9 +113,9 @@ struct UserTests {
         }
     }
 
-    @Test("retailer isolation: another retailer's user and store are indistinguishable from missing ones")
-    func isolation() async throws {
-        let env = try await TestEnvironment()
+    @Test("retailer isolation: another retailer's user and store are indistinguishable from missing ones", arguments: Engine.available)
+    func isolation(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let alpha = try await c.token()
             let beta = try await c.token("beta", "beta-secret-1")

@@ -1,25 +1,8 @@
 import Foundation
 import LastMileCore
-import LastMileSQLite
+import LastMileTestSupport
 import LastMileStorage
 import Testing
-
-/// The engines the contract runs against. PostgreSQL joins this list when its engine lands.
-enum Engine: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite
-    var testDescription: String { rawValue }
-
-    /// A fresh, migrated, empty database.
-    func make() async throws -> any Storage {
-        switch self {
-        case .sqlite:
-            let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lastmile-contract-\(UUID().uuidString)")
-            let s = try SQLiteStorage(path: dir.appendingPathComponent("db.sqlite").path)
-            try await s.migrate()
-            return s
-        }
-    }
-}
 
 func sampleStore(_ code: String, retailer: String = "r1", name: String = "Store") -> Store {
     Store(retailerID: retailer, locationCode: code, name: name,
@@ -45,16 +28,16 @@ func sampleConfig(storeName: String = "Store", secret: String = "secret-one") ->
 
 @Suite("Storage contract")
 struct StorageContractTests {
-    @Test("migrations are idempotent", arguments: Engine.allCases)
+    @Test("migrations are idempotent", arguments: Engine.available)
     func migrateTwice(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         try await s.migrate()
         #expect(try await s.hasRetailers() == false)
     }
 
-    @Test("configuration round-trips every store setting and reloads idempotently", arguments: Engine.allCases)
+    @Test("configuration round-trips every store setting and reloads idempotently", arguments: Engine.available)
     func configuration(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         try await s.applyConfiguration(sampleConfig())
         try await s.applyConfiguration(sampleConfig())
         #expect(try await s.hasRetailers())
@@ -71,9 +54,9 @@ struct StorageContractTests {
         #expect(try await s.oauthClient(id: "c1")?.secretHash == SecretHash.hex("secret-new"))
     }
 
-    @Test("a configuration that fails part-way loads nothing", arguments: Engine.allCases)
+    @Test("a configuration that fails part-way loads nothing", arguments: Engine.available)
     func atomicConfiguration(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         try await s.applyConfiguration(sampleConfig())
         // r3 tries to take over c1 (owned by r1): the whole load is rejected.
         let bad = OperatorConfig(retailers: [
@@ -86,9 +69,9 @@ struct StorageContractTests {
         #expect(try await s.oauthClient(id: "c1")?.retailerID == "r1")
     }
 
-    @Test("tokens are stored by hash and revoked once", arguments: Engine.allCases)
+    @Test("tokens are stored by hash and revoked once", arguments: Engine.available)
     func tokens(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         let issued = Date(timeIntervalSince1970: 1_750_000_000)
         let t = AccessTokenRecord(tokenHash: SecretHash.hex("tok"), clientID: "c1", retailerID: "r1", scopes: [.fulfillment, .postCheckout],
                                   issuedAt: issued, expiresAt: issued.addingTimeInterval(86_400))
@@ -100,9 +83,9 @@ struct StorageContractTests {
         #expect(try await s.token(hash: t.tokenHash)?.revokedAt == issued.addingTimeInterval(10))
     }
 
-    @Test("concurrent creates of one user_id create exactly one user; users are per retailer", arguments: Engine.allCases)
+    @Test("concurrent creates of one user_id create exactly one user; users are per retailer", arguments: Engine.available)
     func users(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         let created = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<20 {
                 group.addTask {
@@ -121,9 +104,9 @@ struct StorageContractTests {
         #expect(try await s.user(retailerID: "r1", userID: "u1") == u)
     }
 
-    @Test("service-option ids are unique under concurrency and options round-trip", arguments: Engine.allCases)
+    @Test("service-option ids are unique under concurrency and options round-trip", arguments: Engine.available)
     func serviceOptions(engine: Engine) async throws {
-        let s = try await engine.make()
+        let s = try await engine.makeDatabase().open()
         let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for n in 1...10 { group.addTask { try await s.allocateServiceOptionIDs(count: n) } }
             return try await group.reduce(into: [Int64]()) { $0 += $1 }

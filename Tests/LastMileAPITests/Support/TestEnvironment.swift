@@ -6,6 +6,7 @@ import LastMileAPI
 import LastMileCore
 import LastMileSQLite
 import LastMileStorage
+@_exported import LastMileTestSupport
 import NIOCore
 import Testing
 
@@ -90,24 +91,23 @@ struct APIResponse {
 
 /// A real SQLite file in a fresh temporary directory, the test config, a manual clock, and the real router.
 final class TestEnvironment: Sendable {
-    let directory: URL
-    let databasePath: String
+    let database: TestDatabase
     let clock: ManualClock
-    let storage: SQLiteStorage
+    let storage: any Storage
+    /// The SQLite file (SQLite-only tests).
+    var databasePath: String { database.location }
     let service: LastMileService
     let mode: ServiceMode
     /// The rate limiter's monotonic seconds: fixed unless a test moves to the next window.
     let monotonic = ManualClock(Date(timeIntervalSince1970: 1_000.25))
 
-    init(now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
-         databasePath existing: String? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
+    init(engine: Engine = .sqlite, now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
+         reopening existing: TestDatabase? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
          rateLimitOverride: Int? = nil) async throws {
-        directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lastmile-test-\(UUID().uuidString)")
-        databasePath = existing ?? directory.appendingPathComponent("test.sqlite").path
+        if let existing { database = existing } else { database = try await engine.makeDatabase() }
         clock = ManualClock(now)
         self.mode = mode
-        storage = try SQLiteStorage(path: databasePath, busyTimeout: busyTimeout)
-        try await storage.migrate()
+        storage = try await database.open(busyTimeout: busyTimeout)
         let parsed = try ConfigFile.parse(Data(config.utf8), yaml: false, name: "test-config", directory: sharedDirectory)
         try await storage.applyConfiguration(parsed)
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
@@ -174,9 +174,6 @@ final class TestEnvironment: Sendable {
         }
     }
 
-    deinit {
-        try? FileManager.default.removeItem(at: directory)
-    }
 }
 
 extension JSONValue {

@@ -1,0 +1,60 @@
+/// Versioned schema of the PostgreSQL engine: the same tables as the SQLite engine (times as DOUBLE
+/// PRECISION seconds since the Unix epoch, configs and order data as JSON text), so both share one storage model.
+enum PostgresMigrations {
+    static let all: [(String, [String])] = [
+        ("v1-foundation", [
+            "CREATE TABLE retailers (id TEXT PRIMARY KEY, config TEXT NOT NULL)",
+            """
+            CREATE TABLE oauth_clients (client_id TEXT PRIMARY KEY, retailer_id TEXT NOT NULL REFERENCES retailers(id),
+                secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, enabled BOOLEAN NOT NULL)
+            """,
+            """
+            CREATE TABLE stores (retailer_id TEXT NOT NULL REFERENCES retailers(id), location_code TEXT NOT NULL, config TEXT NOT NULL,
+                PRIMARY KEY (retailer_id, location_code))
+            """,
+            """
+            CREATE TABLE access_tokens (token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, retailer_id TEXT NOT NULL, scopes TEXT NOT NULL,
+                issued_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)
+            """,
+            """
+            CREATE TABLE users (retailer_id TEXT NOT NULL, user_id TEXT NOT NULL, first_name TEXT, last_name TEXT, phone_number TEXT,
+                email TEXT, locale TEXT, address TEXT, created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (retailer_id, user_id))
+            """,
+            "CREATE SEQUENCE service_option_ids",
+            """
+            CREATE TABLE service_options (id BIGINT PRIMARY KEY, retailer_id TEXT NOT NULL, user_id TEXT NOT NULL, location_code TEXT NOT NULL,
+                type TEXT NOT NULL, window_start DOUBLE PRECISION NOT NULL, window_end DOUBLE PRECISION NOT NULL, immediate_hour BIGINT,
+                local_date TEXT NOT NULL, handoff_time DOUBLE PRECISION, available BOOLEAN NOT NULL, reasons TEXT NOT NULL,
+                alcoholic BOOLEAN NOT NULL, dest_latitude DOUBLE PRECISION NOT NULL, dest_longitude DOUBLE PRECISION NOT NULL,
+                travel_minutes BIGINT NOT NULL, listed_at DOUBLE PRECISION NOT NULL, cart_total_cents BIGINT, items_count BIGINT,
+                units_count DOUBLE PRECISION)
+            """,
+            "CREATE INDEX service_options_listed ON service_options (listed_at)",
+        ]),
+        ("v2-holds", [
+            """
+            CREATE TABLE holds (id BIGSERIAL PRIMARY KEY, retailer_id TEXT NOT NULL, user_id TEXT NOT NULL, service_option_id BIGINT NOT NULL,
+                location_code TEXT NOT NULL, window_start DOUBLE PRECISION NOT NULL, window_end DOUBLE PRECISION NOT NULL,
+                dest_latitude DOUBLE PRECISION NOT NULL, dest_longitude DOUBLE PRECISION NOT NULL, travel_minutes BIGINT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('active', 'released', 'consumed')))
+            """,
+            // One hold per user: the database refuses a second unreleased, unconsumed hold.
+            "CREATE UNIQUE INDEX holds_one_active_per_user ON holds (retailer_id, user_id) WHERE status = 'active'",
+            "CREATE INDEX holds_by_store ON holds (retailer_id, location_code, expires_at) WHERE status = 'active'",
+        ]),
+        ("v3-orders", [
+            """
+            CREATE TABLE orders (id BIGSERIAL PRIMARY KEY, retailer_id TEXT NOT NULL, order_id TEXT NOT NULL, user_id TEXT,
+                location_code TEXT NOT NULL, status TEXT NOT NULL, window_start DOUBLE PRECISION NOT NULL, window_end DOUBLE PRECISION NOT NULL,
+                travel_minutes BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL, data TEXT NOT NULL, UNIQUE (retailer_id, order_id))
+            """,
+            "CREATE INDEX orders_by_store ON orders (retailer_id, location_code, status)",
+            """
+            CREATE TABLE order_events (id BIGSERIAL PRIMARY KEY, retailer_id TEXT NOT NULL, order_id TEXT NOT NULL, type TEXT NOT NULL,
+                occurred_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX order_events_by_order ON order_events (retailer_id, order_id, id)",
+        ]),
+    ]
+}
