@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LastMileAPI
 import LastMileCore
+import LastMilePostgres
 import LastMileSQLite
 import LastMileStorage
 import Logging
@@ -18,15 +19,22 @@ struct LastMileCommand: AsyncParsableCommand {
 
 /// Options shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Database: a SQLite file path (default ./data/lastmile.sqlite). Env: LASTMILE_DATABASE.")
+    @Option(name: .long, help: "Database: a SQLite file path (default ./data/lastmile.sqlite) or postgres://user:password@host:port/database. Env: LASTMILE_DATABASE.")
     var database: String?
 
     var resolved: String { database ?? Environment.value("LASTMILE_DATABASE") ?? "./data/lastmile.sqlite" }
 
+    /// For display: the location without a password.
+    var redacted: String {
+        guard var c = URLComponents(string: resolved), c.password != nil else { return resolved }
+        c.password = "***"
+        return c.string ?? resolved
+    }
+
     func open() throws -> any Storage {
         let location = resolved
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not available in this build yet; use a SQLite file path.")
+            return try PostgresStorage(url: location)
         }
         let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
         return try SQLiteStorage(path: path)
@@ -101,7 +109,7 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(service: service, configuration: cfg) { channel in
             let port = channel.localAddress?.port ?? 0
             // Written unbuffered so it shows up at once even when stdout is a file or a pipe.
-            let banner = Banner.text(host: host, port: port, mode: m, database: db.resolved, demo: demo, startupMillis: startup,
+            let banner = Banner.text(host: host, port: port, mode: m, database: db.redacted, demo: demo, startupMillis: startup,
                                      now: serviceClock.now())
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         }
@@ -128,7 +136,7 @@ struct Seed: AsyncParsableCommand {
         try await storage.applyConfiguration(config)
         try await storage.close()
         let stores = config.retailers.reduce(0) { $0 + $1.stores.count }
-        print("Loaded \(config.retailers.count) retailer(s), \(stores) store(s) into \(db.resolved).")
+        print("Loaded \(config.retailers.count) retailer(s), \(stores) store(s) into \(db.redacted).")
     }
 }
 
@@ -140,7 +148,7 @@ struct Migrate: AsyncParsableCommand {
         let storage = try db.open()
         try await storage.migrate()
         try await storage.close()
-        print("Database \(db.resolved) is up to date.")
+        print("Database \(db.redacted) is up to date.")
     }
 }
 
