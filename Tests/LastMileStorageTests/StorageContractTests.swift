@@ -35,6 +35,20 @@ struct StorageContractTests {
         #expect(try await s.hasRetailers() == false)
     }
 
+    @Test("two processes starting together apply each migration once", arguments: Engine.available)
+    func concurrentMigrations(engine: Engine) async throws {
+        let db = try await engine.makeDatabase()
+        // Two independent engine instances (as two server processes would have) migrate one fresh database at once.
+        let opened = try await withThrowingTaskGroup(of: (any Storage).self) { group in
+            for _ in 0..<2 { group.addTask { try await db.open() } }
+            return try await group.reduce(into: [any Storage]()) { $0.append($1) }
+        }
+        #expect(opened.count == 2)
+        try await opened[0].applyConfiguration(sampleConfig())
+        #expect(try await opened[1].stores(retailerID: "r1").count == 2)
+        for s in opened { try await s.close() }
+    }
+
     @Test("configuration round-trips every store setting and reloads idempotently", arguments: Engine.available)
     func configuration(engine: Engine) async throws {
         let s = try await engine.makeDatabase().open()
