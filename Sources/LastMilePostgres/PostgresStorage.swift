@@ -14,7 +14,11 @@ public final class PostgresStorage: Storage {
     let logger: Logger
 
     public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "lastmile.postgres")) {
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool logs a warning when a query is queued before `run()` has started, which is expected right
+        // after start-up; real failures reach callers as errors (503 and a log line in the API).
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
         let c = client
         runner = Task { await c.run() }
         self.logger = logger

@@ -1,4 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+private func closeDescriptor(_ fd: Int32) { _ = Glibc.close(fd) }
+#else
+import Darwin
+private func closeDescriptor(_ fd: Int32) { _ = Darwin.close(fd) }
+#endif
 import GRDB
 import LastMileCore
 import LastMileStorage
@@ -7,12 +14,14 @@ import LastMileStorage
 /// SQLite itself (one writer at a time), which is what makes capacity checks and bookings atomic.
 public final class SQLiteStorage: Storage {
     let pool: DatabasePool
+    let path: String
 
     /// Opens (creating if needed) the database file. Parent directories are created.
     /// - Parameter busyTimeout: how long a write waits for another writer's lock before giving up (503).
     public init(path: String, busyTimeout: TimeInterval = 10) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        self.path = path
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.label = "lastmile"
@@ -38,7 +47,15 @@ public final class SQLiteStorage: Storage {
         }
     }
 
+    /// GRDB reads the applied migrations before applying the others, each in its own transaction, so two
+    /// processes migrating one file at once could both apply the same one. An exclusive `flock` on a lock
+    /// file beside the database makes migrating one process at a time (PostgreSQL uses an advisory lock).
     public func migrate() async throws {
+        let fd = open(path + ".migrate-lock", O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw StorageError.unavailable("cannot open \(path).migrate-lock") }
+        defer { closeDescriptor(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw StorageError.unavailable("cannot lock \(path).migrate-lock") }
+        defer { flock(fd, LOCK_UN) }
         try SQLiteMigrations.migrator.migrate(pool)
     }
 
