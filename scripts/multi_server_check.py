@@ -6,6 +6,8 @@ import json, os, subprocess, sys, threading, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 PORTS = [int(p) for p in sys.argv[1:3]]
+# Optional third port: the nginx load balancer in front of both; traffic is spread over all three.
+ROUTES = [int(p) for p in sys.argv[1:4]]
 CAPACITY = 9          # one driver, 14-minute trips, 01:00–03:00Z window (see the config in scripts/multi-server-check)
 USERS = 60
 
@@ -25,7 +27,9 @@ def psql(sql):
                           capture_output=True, text=True).stdout.strip()
 
 failures = []
+checks = [0]
 def check(cond, what):
+    checks[0] += 1
     print(("ok   " if cond else "FAIL ") + what)
     if not cond: failures.append(what)
 
@@ -45,12 +49,12 @@ for i in range(USERS):
 
 # Every user reserves at once, half through each server.
 def reserve(i):
-    return call(PORTS[i % 2], "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, token)
+    return call(ROUTES[i % len(ROUTES)], "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, token)
 with ThreadPoolExecutor(max_workers=32) as pool:
     results = list(pool.map(reserve, range(USERS)))
 held = {i: r[1]["service_option_hold"]["id"] for i, r in enumerate(results) if r[0] == 200}
 refused = [r for r in results if r[0] != 200]
-check(len(held) == CAPACITY, f"{USERS} concurrent reserves through two servers sold exactly the capacity ({len(held)} of {CAPACITY})")
+check(len(held) == CAPACITY, f"{USERS} concurrent reserves through {len(ROUTES)} routes (two servers{' and nginx' if len(ROUTES) > 2 else ''}) sold exactly the capacity ({len(held)} of {CAPACITY})")
 check(all(r[0] == 400 and r[1]["error"]["message"].startswith("The selected time slot is no longer available") for r in refused),
       "every other reserve got the documented 'no longer available' error")
 
@@ -70,7 +74,7 @@ def create(args):
     body = {"order_id": f"MP-{i}", "location_code": "CAP-1", "service_option_hold_id": int(hold), "first_name": "Ada",
             "last_name": "Lovelace", "user_phone": "+14155550123", "items_count": 1, "items_weight": 1.0,
             "address": {"address_line_1": "500 Howard St", "postal_code": "94105"}}
-    return call(PORTS[k % 2], "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", body, token)
+    return call(ROUTES[k % len(ROUTES)], "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", body, token)
 holders = sorted(int(u[1:]) for u in psql("SELECT user_id FROM holds WHERE status = 'active'").split())
 with ThreadPoolExecutor(max_workers=32) as pool:
     created = list(pool.map(create, [(i, k) for i in holders for k in range(5)]))
@@ -79,5 +83,8 @@ check(psql("SELECT count(*) FROM orders WHERE order_id LIKE 'MP-%'") == str(len(
 check(psql("SELECT count(*) FROM order_events WHERE order_id LIKE 'MP-%' AND type = 'fulfillment.brand_new'") == str(len(holders)),
       "exactly one brand_new event per order")
 check(int(psql("SELECT count(*) FROM orders WHERE order_id LIKE 'MP-%'")) <= CAPACITY, "orders never exceed the capacity")
-print(f"multi-server: {7 - len(failures)} passed, {len(failures)} failed")
+if len(ROUTES) > 2:
+    s, body = call(ROUTES[2], "GET", "/health")
+    check(s == 200 and body == {"status": "ok"}, "the load balancer forwards to the servers")
+print(f"multi-server: {checks[0] - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)
