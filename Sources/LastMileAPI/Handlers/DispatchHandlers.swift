@@ -132,23 +132,8 @@ struct DispatchHandlers {
                 : ServiceError.badRequest("No delivery windows currently available", key: "start_at")
             if windows.isEmpty { throw fullError }
         }
-        let locale = f.locale ?? input.request.headers[.acceptLanguage].flatMap(LocaleTag.fromAcceptLanguage) ?? user?.locale
-            ?? retailer.country.defaultLocale
-        var order = OrderRecord(
-            retailerID: retailer.id, orderID: f.orderID, userID: userID, family: .dispatch, fingerprint: fingerprint,
-            locationCode: store.locationCode, windowStart: windows[0].start, windowEnd: windows[0].end,
-            createdAt: Timestamp.floorToSecond(input.now), locale: locale, firstName: f.firstName, lastName: f.lastName, phone: f.phone,
-            email: f.email,
-            address: UserAddress(addressLine1: f.address.line1, addressLine2: f.address.line2, addressType: f.address.type,
-                                 postalCode: f.address.postalCode, city: f.address.city ?? located.city, state: f.address.state ?? located.state),
-            destination: located.point, travelMinutes: travel, itemsCount: f.itemsCount, itemsWeight: f.itemsWeight,
-            alcoholic: f.alcoholic, leaveUnattended: f.alcoholic ? false : f.leaveUnattended, customerSMSOptOut: f.smsOptOut,
-            withHandoffTime: f.withHandoff)
-        order.tipAmountCents = f.tip ?? 0
-        order.bagsCount = f.bagsCount
-        order.cartTotal = f.cartTotal
-        order.bagLabel = f.bagLabel
-        order.specialInstructions = f.specialInstructions
+        let order = OrderHandlers.newOrder(f, input: input, userID: userID, user: user, family: .dispatch, fingerprint: fingerprint,
+                                           store: store, window: windows[0], located: located, travel: travel)
         let result = try await service.storage.createOrder(
             order, holdID: nil, now: input.now,
             decide: capacity.booking(store: store, now: input.now, windows: windows, travelMinutes: travel))

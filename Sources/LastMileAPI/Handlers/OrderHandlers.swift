@@ -104,6 +104,30 @@ struct OrderHandlers {
 
     func respond(_ o: OrderRecord, _ retailer: Retailer) -> Response { JSONResponse.make(OrderBody(o, retailer: retailer)) }
 
+    /// A new `brand_new` order from a validated create request (F1, F1a, H2). The effective locale is the
+    /// body's, else the first supported `Accept-Language` tag, else the user's, else the retailer's (§1.9).
+    static func newOrder(_ f: CreateFields, input: HandlerInput, userID: String?, user: UserRecord?, family: OrderFamily,
+                         fingerprint: String, store: Store, window: DeliveryWindow, located: AddressLocator.Located,
+                         travel: Int) -> OrderRecord {
+        let locale = f.locale ?? input.request.headers[.acceptLanguage].flatMap(LocaleTag.fromAcceptLanguage) ?? user?.locale
+            ?? input.retailer.country.defaultLocale
+        var order = OrderRecord(
+            retailerID: input.retailer.id, orderID: f.orderID, userID: userID, family: family, fingerprint: fingerprint,
+            locationCode: store.locationCode, windowStart: window.start, windowEnd: window.end, createdAt: Timestamp.floorToSecond(input.now),
+            locale: locale, firstName: f.firstName, lastName: f.lastName, phone: f.phone, email: f.email,
+            address: UserAddress(addressLine1: f.address.line1, addressLine2: f.address.line2, addressType: f.address.type,
+                                 postalCode: f.address.postalCode, city: f.address.city ?? located.city, state: f.address.state ?? located.state),
+            destination: located.point, travelMinutes: travel, itemsCount: f.itemsCount, itemsWeight: f.itemsWeight,
+            alcoholic: f.alcoholic, leaveUnattended: f.alcoholic ? false : f.leaveUnattended, customerSMSOptOut: f.smsOptOut,
+            withHandoffTime: f.withHandoff)
+        order.tipAmountCents = f.tip ?? 0
+        order.bagsCount = f.bagsCount
+        order.cartTotal = f.cartTotal
+        order.bagLabel = f.bagLabel
+        order.specialInstructions = f.specialInstructions
+        return order
+    }
+
     // MARK: F1 / F1a
 
     func create(_ input: HandlerInput) async throws -> Response {
@@ -163,22 +187,8 @@ struct OrderHandlers {
         if !hold.isActive(at: input.now) && window.start <= input.now && option.type == .scheduled {
             throw ServiceError.badRequest(Self.slotGone, key: "service_option_hold_id")
         }
-        let locale = f.locale ?? input.request.headers[.acceptLanguage].flatMap(LocaleTag.fromAcceptLanguage) ?? user.locale
-            ?? retailer.country.defaultLocale
-        var order = OrderRecord(
-            retailerID: retailer.id, orderID: f.orderID, userID: userID, family: .integrated, fingerprint: fingerprint,
-            locationCode: store.locationCode, windowStart: window.start, windowEnd: window.end, createdAt: Timestamp.floorToSecond(input.now),
-            locale: locale, firstName: f.firstName, lastName: f.lastName, phone: f.phone, email: f.email,
-            address: UserAddress(addressLine1: f.address.line1, addressLine2: f.address.line2, addressType: f.address.type,
-                                 postalCode: f.address.postalCode, city: f.address.city ?? located.city, state: f.address.state ?? located.state),
-            destination: located.point, travelMinutes: travel, itemsCount: f.itemsCount, itemsWeight: f.itemsWeight,
-            alcoholic: f.alcoholic, leaveUnattended: f.alcoholic ? false : f.leaveUnattended, customerSMSOptOut: f.smsOptOut,
-            withHandoffTime: f.withHandoff)
-        order.tipAmountCents = f.tip ?? 0
-        order.bagsCount = f.bagsCount
-        order.cartTotal = f.cartTotal
-        order.bagLabel = f.bagLabel
-        order.specialInstructions = f.specialInstructions
+        let order = Self.newOrder(f, input: input, userID: userID, user: user, family: .integrated, fingerprint: fingerprint,
+                                  store: store, window: window, located: located, travel: travel)
         let result = try await service.storage.createOrder(
             order, holdID: hold.id, now: input.now,
             decide: capacity.booking(store: store, now: input.now, windows: [window], travelMinutes: travel))

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Benchmark driver for scripts/bench. Talks only to 127.0.0.1; every wrk run and loop is bounded."""
+import json, os, re, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+BIN = os.environ["LASTMILE_BIN"]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+NOW = "2026-11-23T18:35:00Z"          # a Monday, 10:35 in San Francisco: a full day of windows ahead
+WORK = tempfile.mkdtemp(prefix="lastmile-bench-")
+rows = []
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+def call(port, method, path, body=None, token=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(), method=method)
+    req.add_header("Content-Type", "application/json")
+    if token: req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r: return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e: return e.code, json.loads(e.read() or b"{}")
+
+class Server:
+    def __init__(self, database, extra=()):
+        self.port = free_port()
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([BIN, "serve", "--port", str(self.port), "--database", database, "--now", NOW,
+                                      "--rate-limit", "1000000000", "--log-level", "error", *extra],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(300):
+            try:
+                if call(self.port, "GET", "/health")[0] == 200: break
+            except OSError: time.sleep(0.02)
+        self.ready_ms = (time.monotonic() - t0) * 1000
+    def rss_peak_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) / 1024
+    def stop(self):
+        self.proc.terminate(); self.proc.wait(timeout=30)
+
+def token(port, client="demo", secret="demo-secret"):
+    return call(port, "POST", "/v2/oauth/token", {"client_id": client, "client_secret": secret, "grant_type": "client_credentials"})[1]["access_token"]
+
+def wrk(port, path, body=None, tok=None, connections=64):
+    script = os.path.join(WORK, "req.lua")
+    with open(script, "w") as f:
+        f.write(f'wrk.method = "{"POST" if body else "GET"}"\n')
+        if body: f.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
+        f.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if tok: f.write(f'wrk.headers["Authorization"] = "Bearer {tok}"\n')
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, timeout=SECONDS + 60).stdout
+    def ms(label):
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+LISTING = {"address": {"address_line_1": "500 Howard St", "postal_code": "94105"}, "location_code": "SF-001",
+           "cart_total_cents": 6420, "items_count": 12}
+
+# ---- Start-up and B1 -------------------------------------------------------------------------------------
+db = os.path.join(WORK, "b1.sqlite")
+s = Server(db)
+startup = re.search(r"Started in (\d+) ms", s.proc.stdout.readline() + s.proc.stdout.readline() or "")
+rows.append(("start-up (fresh SQLite, demo seeded) → /health answers", f"{s.ready_ms:.0f} ms", "well under 1 s"))
+tok = token(s.port)
+call(s.port, "POST", "/v2/fulfillment/users", {"user_id": "bench-user", "first_name": "Ada"}, tok)
+trivial = wrk(s.port, "/health")
+slots = wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", LISTING, tok)
+ratio = slots["rps"] / trivial["rps"]
+rows.append(("B1 GET /health (ceiling), 64 conns", f"{trivial['rps']:.0f} req/s, p50 {trivial['p50']:.2f} ms, p99 {trivial['p99']:.2f} ms", ""))
+rows.append(("B1 list time slots (D2, SF-001, 7 days), 64 conns",
+             f"{slots['rps']:.0f} req/s, p50 {slots['p50']:.2f} ms, p99 {slots['p99']:.2f} ms, {slots['errors']} errors",
+             "p99 ≤ 10 ms"))
+rows.append(("B1 throughput ratio list / trivial", f"{ratio * 100:.0f} %", "≥ 50 %"))
+rows.append(("peak RSS during B1", f"{s.rss_peak_mb():.0f} MB", "≤ 150 MB"))
+s.stop()
+
+# ---- B2: reserve → create ---------------------------------------------------------------------------------
+DRIVERS, USERS = 20, 400
+config = {"retailers": [{"id": "bench", "oauth_clients": [{"client_id": "bench", "client_secret": "bench-secret-1"}],
+    "stores": [{"location_code": "B-1", "name": "Bench", "address": {"address_line_1": "101 Spear St", "postal_code": "94105"},
+                "latitude": 37.7920, "longitude": -122.3934, "scheduling_horizon_days": 1, "delivery_hours": {"default": "08:00-21:00"},
+                "driver_shifts": [{"driver_id": f"d{i}", "start": "08:00", "end": "21:00"} for i in range(DRIVERS)]}]}]}
+cfg = os.path.join(WORK, "bench.json"); json.dump(config, open(cfg, "w"))
+# One 2-hour window, 2 minutes away, 14-minute trips: each driver fits arrivals at +0, +14, …, +112 → 9.
+capacity = DRIVERS * 9
+window = {"starts_at": "2026-11-23T23:00:00Z", "ends_at": "2026-11-24T01:00:00Z"}
+def b2(label, database):
+    subprocess.run([BIN, "seed", "--file", cfg, "--database", database], check=True, capture_output=True)
+    srv = Server(database, ["--no-demo"])
+    t = token(srv.port, "bench", "bench-secret-1")
+    def setup(i):
+        call(srv.port, "POST", "/v2/fulfillment/users", {"user_id": f"u{i}", "first_name": "Ada"}, t)
+        body = dict(LISTING, location_code="B-1", desired_windows=[window])
+        return call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/cart/last_mile", body, t)[1]["service_options"][0]["id"]
+    with ThreadPoolExecutor(16) as pool: options = list(pool.map(setup, range(USERS)))
+    def book(i):
+        st, hold = call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, t)
+        if st != 200: return False
+        order = {"order_id": f"O{i}", "location_code": "B-1", "service_option_hold_id": hold["service_option_hold"]["id"],
+                 "first_name": "Ada", "last_name": "L", "user_phone": "+14155550123", "items_count": 1, "items_weight": 1,
+                 "address": {"address_line_1": "500 Howard St", "postal_code": "94105"}}
+        return call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", order, t)[0] == 200
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(32) as pool: booked = sum(pool.map(book, range(USERS)))
+    elapsed = time.monotonic() - t0
+    srv.stop()
+    rows.append((f"B2 reserve → create, {label}, {USERS} users racing for {capacity} slots",
+                 f"{booked / elapsed:.0f} orders/s ({booked} booked in {elapsed:.1f} s); overbooked {max(0, booked - capacity)}",
+                 "overbooking 0"))
+b2("SQLite", os.path.join(WORK, "b2.sqlite"))
+pgdb = f"lm_bench_{os.getpid()}"
+subprocess.run(["createdb", pgdb], check=True)
+b2("PostgreSQL", f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ['PGHOST']}:{os.environ.get('PGPORT', '5432')}/{pgdb}")
+
+# ---- B3: list slots with 1,000 vs 100,000 past orders ------------------------------------------------------
+db3 = os.path.join(WORK, "b3.sqlite")
+def past_orders(total):
+    con = sqlite3.connect(db3)
+    have = con.execute("SELECT count(*) FROM orders").fetchone()[0]
+    con.executemany("INSERT INTO orders (retailer_id, order_id, user_id, location_code, status, window_start, window_end, travel_minutes, created_at, data) "
+                    "VALUES ('demo', ?, 'past', 'SF-001', 'delivered', 1.7e9, 1.7e9 + 7200, 5, 1.7e9, '{}')",
+                    ((f"past-{i}",) for i in range(have, total)))
+    con.commit(); con.close()
+results = {}
+for total in (1_000, 100_000):
+    srv = Server(db3)
+    t = token(srv.port)
+    call(srv.port, "POST", "/v2/fulfillment/users", {"user_id": "bench-user", "first_name": "Ada"}, t)
+    srv.stop()
+    past_orders(total)
+    srv = Server(db3)
+    t = token(srv.port)
+    results[total] = wrk(srv.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", LISTING, t, connections=8)
+    srv.stop()
+r3 = results[100_000]["p50"] / results[1_000]["p50"]
+rows.append(("B3 list slots p50, 1,000 past orders", f"{results[1_000]['p50']:.2f} ms", ""))
+rows.append(("B3 list slots p50, 100,000 past orders", f"{results[100_000]['p50']:.2f} ms", ""))
+rows.append(("B3 ratio 100k / 1k", f"{r3:.2f}", "≤ 1.2"))
+
+width = max(len(r[0]) for r in rows)
+print(f"\n{'measure'.ljust(width)} | result | target")
+for name, value, target in rows:
+    print(f"{name.ljust(width)} | {value} | {target}")
