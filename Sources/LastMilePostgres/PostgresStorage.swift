@@ -281,20 +281,34 @@ public final class PostgresStorage: Storage {
 
     public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
         guard !options.isEmpty else { return }
-        try await transaction { conn in
-            for o in options {
-                let type = o.type.rawValue, ws = o.windowStart.timeIntervalSince1970, we = o.windowEnd.timeIntervalSince1970
-                let hour = o.immediateHour.map(Int64.init), date = o.date.description, handoff = o.handoffTime?.timeIntervalSince1970
-                let reasons = Codecs.strings(o.reasons), listed = o.listedAt.timeIntervalSince1970, travel = Int64(o.travelMinutes)
-                try await self.exec("""
-                    INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
-                        local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
-                        cart_total_cents, items_count, units_count)
-                    VALUES (\(o.id), \(o.retailerID), \(o.userID), \(o.locationCode), \(type), \(ws), \(we), \(hour), \(date), \(handoff),
-                        \(o.available), \(reasons), \(o.alcoholic), \(o.destination.latitude), \(o.destination.longitude), \(travel), \(listed),
-                        \(o.cartTotalCents), \(o.itemsCount), \(o.unitsCount))
-                    """, conn)
-            }
+        try await transaction { conn in try await self.insert(options, conn) }
+    }
+
+    public func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption] {
+        guard !drafts.isEmpty else { return [] }
+        return try await transaction { conn in
+            let ids = try await self.rows("SELECT nextval('service_option_ids') AS id FROM generate_series(1, \(drafts.count))", conn)
+                .map { try $0["id"].decode(Int64.self) }.sorted()
+            var options = drafts
+            for i in options.indices { options[i].id = ids[i] }
+            try await self.insert(options, conn)
+            return options
+        }
+    }
+
+    func insert(_ options: [StoredServiceOption], _ conn: PostgresConnection) async throws {
+        for o in options {
+            let type = o.type.rawValue, ws = o.windowStart.timeIntervalSince1970, we = o.windowEnd.timeIntervalSince1970
+            let hour = o.immediateHour.map(Int64.init), date = o.date.description, handoff = o.handoffTime?.timeIntervalSince1970
+            let reasons = Codecs.strings(o.reasons), listed = o.listedAt.timeIntervalSince1970, travel = Int64(o.travelMinutes)
+            try await self.exec("""
+                INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
+                    local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
+                    cart_total_cents, items_count, units_count)
+                VALUES (\(o.id), \(o.retailerID), \(o.userID), \(o.locationCode), \(type), \(ws), \(we), \(hour), \(date), \(handoff),
+                    \(o.available), \(reasons), \(o.alcoholic), \(o.destination.latitude), \(o.destination.longitude), \(travel), \(listed),
+                    \(o.cartTotalCents), \(o.itemsCount), \(o.unitsCount))
+                """, conn)
         }
     }
 

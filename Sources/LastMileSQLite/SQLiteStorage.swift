@@ -216,21 +216,35 @@ public final class SQLiteStorage: Storage {
 
     public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
         guard !options.isEmpty else { return }
-        try await write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
-                    local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
-                    cart_total_cents, items_count, units_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for o in options {
-                try statement.execute(arguments: [
-                    o.id, o.retailerID, o.userID, o.locationCode, o.type.rawValue, o.windowStart.timeIntervalSince1970,
-                    o.windowEnd.timeIntervalSince1970, o.immediateHour, o.date.description, o.handoffTime?.timeIntervalSince1970,
-                    o.available, Codecs.strings(o.reasons), o.alcoholic, o.destination.latitude, o.destination.longitude,
-                    o.travelMinutes, o.listedAt.timeIntervalSince1970, o.cartTotalCents, o.itemsCount, o.unitsCount,
-                ])
-            }
+        try await write { db in try Self.insert(options, db) }
+    }
+
+    public func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption] {
+        guard !drafts.isEmpty else { return [] }
+        return try await write { db in
+            let last = try Int64.fetchOne(db, sql: "UPDATE id_sequences SET last_value = last_value + ? WHERE name = 'service_option' RETURNING last_value",
+                                          arguments: [drafts.count])!
+            var options = drafts
+            for i in options.indices { options[i].id = last - Int64(drafts.count) + 1 + Int64(i) }
+            try Self.insert(options, db)
+            return options
+        }
+    }
+
+    static func insert(_ options: [StoredServiceOption], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
+                local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
+                cart_total_cents, items_count, units_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for o in options {
+            try statement.execute(arguments: [
+                o.id, o.retailerID, o.userID, o.locationCode, o.type.rawValue, o.windowStart.timeIntervalSince1970,
+                o.windowEnd.timeIntervalSince1970, o.immediateHour, o.date.description, o.handoffTime?.timeIntervalSince1970,
+                o.available, Codecs.strings(o.reasons), o.alcoholic, o.destination.latitude, o.destination.longitude,
+                o.travelMinutes, o.listedAt.timeIntervalSince1970, o.cartTotalCents, o.itemsCount, o.unitsCount,
+            ])
         }
     }
 

@@ -38,6 +38,9 @@ public protocol Storage: Sendable {
     func allocateServiceOptionIDs(count: Int) async throws -> [Int64]
     /// Stores listed options; their ids must come from `allocateServiceOptionIDs`.
     func insertServiceOptions(_ options: [StoredServiceOption]) async throws
+
+    /// Numbers a listing's options from the sequence and stores them, in one transaction (D2's hot path).
+    func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption]
     func serviceOption(id: Int64) async throws -> StoredServiceOption?
 
     /// Everything the store's drivers are committed to at `now` (orders and active holds, §2.0.5).

@@ -73,15 +73,14 @@ struct ServiceOptionHandlers {
         let planner = try await capacity.planner(for: store, now: input.now, excludingHoldOfUser: userID)
         let listing = TimeSlotBuilder.list(store: store, query: q, planner: planner)
 
-        let ids = try await service.storage.allocateServiceOptionIDs(count: listing.options.count)
-        let stored = zip(ids, listing.options).map { id, c in
-            StoredServiceOption(id: id, retailerID: retailer.id, userID: userID, locationCode: store.locationCode, type: c.type,
+        let drafts = listing.options.map { c in
+            StoredServiceOption(id: 0, retailerID: retailer.id, userID: userID, locationCode: store.locationCode, type: c.type,
                                 windowStart: c.window.start, windowEnd: c.window.end, immediateHour: c.immediateHour, date: c.date,
                                 handoffTime: c.handoffTime, available: c.available, reasons: c.reasons, alcoholic: alcoholic,
                                 destination: located.point, travelMinutes: travel, listedAt: input.now,
                                 cartTotalCents: counts.cart, itemsCount: counts.items, unitsCount: counts.units)
         }
-        try await service.storage.insertServiceOptions(stored)
+        let stored = try await service.storage.insertListing(drafts)
         return JSONResponse.make(ServiceOptionsBody(service_options: stored.map(ServiceOptionBody.init),
                                                     warnings: listing.warnings.map(WarningBody.init),
                                                     flags: FlagsBody(long_distance_delivery: longDistance)))
