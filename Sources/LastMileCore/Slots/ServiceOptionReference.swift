@@ -25,10 +25,11 @@ public struct ServiceOptionReference: Sendable, Equatable {
         return s
     }
 
+    /// Base64url on the bytes: listings encode ~90 references per request, and bridged
+    /// `replacingOccurrences` made that a fifth of the listing's CPU time.
     public var encoded: String {
-        Data(json.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
+        String(decoding: Data(json.utf8).base64EncodedData().map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 },
+               as: UTF8.self)
     }
 
     /// Decodes a reference; nil when it is not Base64url of such an object. Padding is optional on input.
