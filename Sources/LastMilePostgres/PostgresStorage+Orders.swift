@@ -118,7 +118,7 @@ extension PostgresStorage {
             var order = order
             if let recheck {
                 try await self.lock(Self.storeKey(order.retailerID, order.locationCode), conn)
-                let own = order.id + Self.orderCommitmentOffset
+                let own = order.id + OrderRecord.commitmentIDOffset
                 let commitments = try await self.loadCommitments(conn, retailerID: order.retailerID, locationCode: order.locationCode, now: now,
                                                                  excludingHoldOfUser: nil).filter { $0.id != own }
                 guard let decision = recheck(commitments) else { return .full }

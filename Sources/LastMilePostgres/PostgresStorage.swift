@@ -338,8 +338,6 @@ public final class PostgresStorage: Storage {
         try await guarded { try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser) }
     }
 
-    /// Added to order ids in commitments so they never collide with hold ids (as in the SQLite engine).
-    static let orderCommitmentOffset: Int64 = 1 << 48
 
     func loadCommitments(_ conn: PostgresConnection?, retailerID: String, locationCode: String, now: Date,
                          excludingHoldOfUser: String?) async throws -> [Commitment] {
@@ -359,6 +357,6 @@ public final class PostgresStorage: Storage {
                        windowStart: Codecs.date(try r["window_start"].decode(Double.self)), windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
                        travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)))
         }
-        return try holds.map { try commitment($0, offset: 0) } + orders.map { try commitment($0, offset: Self.orderCommitmentOffset) }
+        return try holds.map { try commitment($0, offset: 0) } + orders.map { try commitment($0, offset: OrderRecord.commitmentIDOffset) }
     }
 }

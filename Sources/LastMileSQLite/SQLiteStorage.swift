@@ -291,11 +291,9 @@ public final class SQLiteStorage: Storage {
             Commitment(id: (row["id"] as Int64) + offset, createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
                        windowEnd: Codecs.date(row["window_end"]), travelMinutes: row["travel_minutes"])
         }
-        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: orderCommitmentOffset) }
+        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: OrderRecord.commitmentIDOffset) }
     }
 
-    /// Added to order ids in commitments so they never collide with hold ids.
-    static let orderCommitmentOffset: Int64 = 1 << 48
 
     // MARK: Orders
 
@@ -358,7 +356,7 @@ public final class SQLiteStorage: Storage {
         try await write { db in
             var order = order
             if let recheck {
-                let own = order.id + Self.orderCommitmentOffset
+                let own = order.id + OrderRecord.commitmentIDOffset
                 let commitments = try Self.loadCommitments(db, retailerID: order.retailerID, locationCode: order.locationCode,
                                                            now: now, excludingHoldOfUser: nil).filter { $0.id != own }
                 guard let decision = recheck(commitments) else { return .full }

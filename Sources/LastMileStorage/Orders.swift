@@ -46,6 +46,10 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     /// The driver's last reported position (driver location endpoint, §2.8).
     public var driverLocation: GeoPoint?
 
+    /// Added to an order's internal id in capacity commitments so it never ties with a hold id (both
+    /// engines use it, so the planner sees the same ids whichever runs).
+    public static let commitmentIDOffset: Int64 = 1 << 48
+
     public init(retailerID: String, orderID: String, userID: String?, family: OrderFamily, fingerprint: String, locationCode: String,
                 windowStart: Date, windowEnd: Date, createdAt: Date, locale: LocaleTag, firstName: String, lastName: String, phone: String,
                 email: String?, address: UserAddress, destination: GeoPoint, travelMinutes: Int, itemsCount: Int64, itemsWeight: Double,

@@ -25,16 +25,6 @@ struct CapacityService: Sendable {
         return planner(for: store, now: now, commitments: commitments)
     }
 
-    /// The plan a booking computes inside its transaction, on the commitments read there.
-    func plan(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> PlanOutcome {
-        let shifts = shifts(for: store, now: now)
-        return { commitments in
-            CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
-                            dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
-                .evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
-        }
-    }
-
     /// The first of `windows` that still fits, with its plan's handoff time (orders: F1 books one window,
     /// H2 tries a desired window's candidates in order).
     func booking(store: Store, now: Date, windows: [DeliveryWindow], travelMinutes: Int) -> @Sendable ([Commitment]) -> BookingDecision? {
@@ -52,7 +42,7 @@ struct CapacityService: Sendable {
 
     /// Whether a booking still fits (reserve).
     func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
-        let plan = plan(store: store, now: now, window: window, travelMinutes: travelMinutes)
-        return { plan($0).available }
+        let book = booking(store: store, now: now, windows: [window], travelMinutes: travelMinutes)
+        return { book($0) != nil }
     }
 }
