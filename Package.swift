@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Domain: no I/O.
@@ -33,7 +34,12 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "LastMileFleet", dependencies: ["LastMileCore", "LastMileStorage"]),
+        .target(name: "LastMileFleet", dependencies: [
+            "LastMileCore", "LastMileStorage",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "LastMileAPI", dependencies: [
             "LastMileCore", "LastMileStorage", "LastMileFleet",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -55,10 +61,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
+        .testTarget(name: "LastMileFleetTests", dependencies: ["LastMileFleet"]),
         .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport"]),
         .testTarget(name: "LastMileAPITests", dependencies: [
-            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport",
+            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

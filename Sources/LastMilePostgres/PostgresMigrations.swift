@@ -56,5 +56,34 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX order_events_by_order ON order_events (retailer_id, order_id, id)",
         ]),
+        ("v4-fulfillment", [
+            "ALTER TABLE orders ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX orders_in_fulfillment ON orders (status, id)",
+            // NULL = no callbacks; '*' = every event; else ' name name ' (what insertEvent matches).
+            "ALTER TABLE retailers ADD COLUMN callback_events TEXT",
+            // order_events doubles as the callback outbox, written in the transaction that changed the order.
+            """
+            ALTER TABLE order_events ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}',
+                ADD COLUMN callback_state TEXT NOT NULL DEFAULT 'none', ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0,
+                ADD COLUMN first_attempt_at DOUBLE PRECISION, ADD COLUMN next_attempt_at DOUBLE PRECISION,
+                ADD COLUMN lease_until DOUBLE PRECISION, ADD COLUMN last_result TEXT
+            """,
+            "CREATE INDEX order_events_due ON order_events (next_attempt_at) WHERE callback_state = 'pending'",
+            """
+            CREATE TABLE callback_attempts (id BIGSERIAL PRIMARY KEY, event_row_id BIGINT NOT NULL REFERENCES order_events(id),
+                attempted_at DOUBLE PRECISION NOT NULL, status_code BIGINT, error TEXT, duration_ms BIGINT NOT NULL, outcome TEXT NOT NULL)
+            """,
+            "CREATE INDEX callback_attempts_by_event ON callback_attempts (event_row_id, id)",
+            "CREATE SEQUENCE shopper_ids START 7001",
+            "CREATE TABLE shoppers (id BIGINT PRIMARY KEY DEFAULT nextval('shopper_ids'), retailer_id TEXT NOT NULL, email TEXT, phone TEXT)",
+            "CREATE UNIQUE INDEX shoppers_phone ON shoppers (retailer_id, phone) WHERE phone IS NOT NULL",
+            "CREATE SEQUENCE batch_ids START 88001",
+            """
+            CREATE TABLE batches (id BIGINT PRIMARY KEY DEFAULT nextval('batch_ids'), retailer_id TEXT NOT NULL,
+                shopper_id BIGINT NOT NULL REFERENCES shoppers(id), state TEXT NOT NULL, order_ids TEXT NOT NULL)
+            """,
+            // One active batch per test driver (§4.3).
+            "CREATE UNIQUE INDEX batches_one_active ON batches (shopper_id) WHERE state <> 'completed'",
+        ]),
     ]
 }

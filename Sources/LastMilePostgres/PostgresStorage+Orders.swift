@@ -56,12 +56,19 @@ extension PostgresStorage {
     static func decodeOrder(_ r: PostgresRandomAccessRow) throws -> OrderRecord {
         var o = try JSONDecoder().decode(OrderRecord.self, from: Data(try r["data"].decode(String.self).utf8))
         o.id = try r["id"].decode(Int64.self)
+        o.revision = try r["revision"].decode(Int64.self)
         return o
     }
 
+    /// Records the event; it is also a pending callback when the retailer subscribes to it now (§3.1).
     func insertEvent(_ o: OrderRecord, _ e: OrderEvent, _ conn: PostgresConnection) async throws {
         let t = e.occurredAt.timeIntervalSince1970
-        try await exec("INSERT INTO order_events (retailer_id, order_id, type, occurred_at) VALUES (\(o.retailerID), \(o.orderID), \(e.type), \(t))", conn)
+        try await exec("""
+            INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
+            VALUES (\(o.retailerID), \(o.orderID), \(e.type), \(t), \(e.metadata),
+                COALESCE((SELECT CASE WHEN callback_events = '*' OR strpos(callback_events, ' ' || \(e.type) || ' ') > 0 THEN 'pending' END
+                          FROM retailers WHERE id = \(o.retailerID)), 'none'), \(t))
+            """, conn)
     }
 
     public func createOrder(_ order: OrderRecord, holdID: Int64?, now: Date,
@@ -96,7 +103,7 @@ extension PostgresStorage {
                     """, conn)
                 created.id = try row[0]["id"].decode(Int64.self)
                 if let holdID { try await self.exec("UPDATE holds SET status = 'consumed' WHERE id = \(holdID)", conn) }
-                try await self.insertEvent(created, OrderEvent(type: "fulfillment.brand_new", occurredAt: now), conn)
+                try await self.insertEvent(created, CallbackEvents.brandNew(created, at: now), conn)
                 return .created(created)
             }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
@@ -112,7 +119,7 @@ extension PostgresStorage {
         }
     }
 
-    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?, now: Date,
+    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, events: [OrderEvent], now: Date,
                             recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome {
         try await transaction { conn in
             var order = order
@@ -128,20 +135,25 @@ extension PostgresStorage {
             }
             let status = order.status.rawValue, ws = order.windowStart.timeIntervalSince1970, we = order.windowEnd.timeIntervalSince1970
             let travel = Int64(order.travelMinutes), data = try Self.encode(order), expected = expectedStatus.rawValue
+            let revision = order.revision ?? 0
             let updated = try await self.rows("""
-                UPDATE orders SET status = \(status), window_start = \(ws), window_end = \(we), travel_minutes = \(travel), data = \(data)
-                WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expected) RETURNING id
+                UPDATE orders SET status = \(status), window_start = \(ws), window_end = \(we), travel_minutes = \(travel), data = \(data),
+                    revision = revision + 1
+                WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expected) AND revision = \(revision)
+                RETURNING id
                 """, conn)
             guard !updated.isEmpty else { return .statusChanged }
-            if let event { try await self.insertEvent(order, event, conn) }
+            for event in events { try await self.insertEvent(order, event, conn) }
+            order.revision = revision + 1
             return .updated(order)
         }
     }
 
     public func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent] {
         try await guarded {
-            try await rows("SELECT type, occurred_at FROM order_events WHERE retailer_id = \(retailerID) AND order_id = \(orderID) ORDER BY id")
-                .map { OrderEvent(type: try $0["type"].decode(String.self), occurredAt: Codecs.date(try $0["occurred_at"].decode(Double.self))) }
+            try await rows("SELECT type, occurred_at, metadata FROM order_events WHERE retailer_id = \(retailerID) AND order_id = \(orderID) ORDER BY id")
+                .map { OrderEvent(type: try $0["type"].decode(String.self), occurredAt: Codecs.date(try $0["occurred_at"].decode(Double.self)),
+                                  metadata: try $0["metadata"].decode(String.self)) }
         }
     }
 }

@@ -131,7 +131,11 @@ public final class PostgresStorage: Storage {
             try await self.lock("config", conn)
             for (entry, retailerJSON, stores) in retailers {
                 let r = entry.retailer
-                try await self.exec("INSERT INTO retailers (id, config) VALUES (\(r.id), \(retailerJSON)) ON CONFLICT (id) DO UPDATE SET config = excluded.config", conn)
+                let events = Codecs.callbackEvents(r)
+                try await self.exec("""
+                    INSERT INTO retailers (id, config, callback_events) VALUES (\(r.id), \(retailerJSON), \(events))
+                    ON CONFLICT (id) DO UPDATE SET config = excluded.config, callback_events = excluded.callback_events
+                    """, conn)
                 for c in entry.clients {
                     let owner = try await self.rows("SELECT retailer_id FROM oauth_clients WHERE client_id = \(c.clientID)", conn).first
                     if let owner, try owner["retailer_id"].decode(String.self) != r.id {

@@ -125,6 +125,52 @@ enum SQLiteMigrations {
                 CREATE INDEX order_events_by_order ON order_events (retailer_id, order_id, id);
                 """)
         }
+        m.registerMigration("v4-fulfillment") { db in
+            try db.execute(sql: """
+                ALTER TABLE orders ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX orders_in_fulfillment ON orders (status, id);
+                -- NULL = no callbacks; '*' = every event; else ' name name ' (what insertEvent matches).
+                ALTER TABLE retailers ADD COLUMN callback_events TEXT;
+                -- order_events doubles as the callback outbox: a subscribed event is 'pending' from the
+                -- transaction that changed the order, so a crash cannot lose it.
+                ALTER TABLE order_events ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+                ALTER TABLE order_events ADD COLUMN callback_state TEXT NOT NULL DEFAULT 'none';
+                ALTER TABLE order_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE order_events ADD COLUMN first_attempt_at REAL;
+                ALTER TABLE order_events ADD COLUMN next_attempt_at REAL;
+                ALTER TABLE order_events ADD COLUMN lease_until REAL;
+                ALTER TABLE order_events ADD COLUMN last_result TEXT;
+                CREATE INDEX order_events_due ON order_events (next_attempt_at) WHERE callback_state = 'pending';
+                CREATE TABLE callback_attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_row_id INTEGER NOT NULL REFERENCES order_events(id),
+                    attempted_at REAL NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER NOT NULL,
+                    outcome TEXT NOT NULL
+                );
+                CREATE INDEX callback_attempts_by_event ON callback_attempts (event_row_id, id);
+                CREATE TABLE shoppers (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    retailer_id TEXT NOT NULL,
+                    email TEXT,
+                    phone TEXT
+                );
+                CREATE UNIQUE INDEX shoppers_phone ON shoppers (retailer_id, phone) WHERE phone IS NOT NULL;
+                CREATE TABLE batches (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    retailer_id TEXT NOT NULL,
+                    shopper_id INTEGER NOT NULL REFERENCES shoppers(id),
+                    state TEXT NOT NULL,
+                    order_ids TEXT NOT NULL
+                );
+                -- One active batch per test driver (§4.3).
+                CREATE UNIQUE INDEX batches_one_active ON batches (shopper_id) WHERE state <> 'completed';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'shoppers', 7000 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'shoppers');
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'batches', 88000 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'batches');
+                """)
+        }
         return m
     }
 }

@@ -72,9 +72,9 @@ public final class SQLiteStorage: Storage {
             for entry in config.retailers {
                 let r = entry.retailer
                 try db.execute(sql: """
-                    INSERT INTO retailers (id, config) VALUES (?, ?)
-                    ON CONFLICT (id) DO UPDATE SET config = excluded.config
-                    """, arguments: [r.id, String(decoding: try encoder.encode(r), as: UTF8.self)])
+                    INSERT INTO retailers (id, config, callback_events) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET config = excluded.config, callback_events = excluded.callback_events
+                    """, arguments: [r.id, String(decoding: try encoder.encode(r), as: UTF8.self), Codecs.callbackEvents(r)])
                 for c in entry.clients {
                     let owner = try String.fetchOne(db, sql: "SELECT retailer_id FROM oauth_clients WHERE client_id = ?", arguments: [c.clientID])
                     if let owner, owner != r.id { throw StorageError.conflict("client_id \(c.clientID) belongs to retailer \(owner)") }
@@ -302,6 +302,7 @@ public final class SQLiteStorage: Storage {
     static func decodeOrder(_ row: Row) throws -> OrderRecord {
         var o = try JSONDecoder().decode(OrderRecord.self, from: Data((row["data"] as String).utf8))
         o.id = row["id"]
+        o.revision = row["revision"]
         return o
     }
 
@@ -334,14 +335,19 @@ public final class SQLiteStorage: Storage {
                                  created.createdAt.timeIntervalSince1970, try Self.encode(created)])
             created.id = db.lastInsertedRowID
             if let holdID { try db.execute(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?", arguments: [holdID]) }
-            try Self.insertEvent(db, created, OrderEvent(type: "fulfillment.brand_new", occurredAt: now))
+            try Self.insertEvent(db, created, CallbackEvents.brandNew(created, at: now))
             return .created(created)
         }
     }
 
+    /// Records the event; it is also a pending callback when the retailer subscribes to it now (§3.1).
     static func insertEvent(_ db: Database, _ o: OrderRecord, _ e: OrderEvent) throws {
-        try db.execute(sql: "INSERT INTO order_events (retailer_id, order_id, type, occurred_at) VALUES (?, ?, ?, ?)",
-                       arguments: [o.retailerID, o.orderID, e.type, e.occurredAt.timeIntervalSince1970])
+        let at = e.occurredAt.timeIntervalSince1970
+        try db.execute(sql: """
+            INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, COALESCE((SELECT CASE WHEN callback_events = '*' OR instr(callback_events, ' ' || ? || ' ') > 0
+                                             THEN 'pending' END FROM retailers WHERE id = ?), 'none'), ?)
+            """, arguments: [o.retailerID, o.orderID, e.type, at, e.metadata, e.type, o.retailerID, at])
     }
 
     public func order(retailerID: String, orderID: String) async throws -> OrderRecord? {
@@ -351,7 +357,7 @@ public final class SQLiteStorage: Storage {
         }
     }
 
-    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?, now: Date,
+    public func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, events: [OrderEvent], now: Date,
                             recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome {
         try await write { db in
             var order = order
@@ -365,21 +371,23 @@ public final class SQLiteStorage: Storage {
                 if order.withHandoffTime { order.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
             }
             try db.execute(sql: """
-                UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?
-                WHERE retailer_id = ? AND order_id = ? AND status = ?
+                UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?, revision = revision + 1
+                WHERE retailer_id = ? AND order_id = ? AND status = ? AND revision = ?
                 """, arguments: [order.status.rawValue, order.windowStart.timeIntervalSince1970, order.windowEnd.timeIntervalSince1970,
-                                 order.travelMinutes, try Self.encode(order), order.retailerID, order.orderID, expectedStatus.rawValue])
+                                 order.travelMinutes, try Self.encode(order), order.retailerID, order.orderID, expectedStatus.rawValue,
+                                 order.revision ?? 0])
             guard db.changesCount == 1 else { return .statusChanged }
-            if let event { try Self.insertEvent(db, order, event) }
+            for event in events { try Self.insertEvent(db, order, event) }
+            order.revision = (order.revision ?? 0) + 1
             return .updated(order)
         }
     }
 
     public func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT type, occurred_at FROM order_events WHERE retailer_id = ? AND order_id = ? ORDER BY id",
+            try Row.fetchAll(db, sql: "SELECT type, occurred_at, metadata FROM order_events WHERE retailer_id = ? AND order_id = ? ORDER BY id",
                              arguments: [retailerID, orderID])
-                .map { OrderEvent(type: $0["type"], occurredAt: Codecs.date($0["occurred_at"])) }
+                .map { OrderEvent(type: $0["type"], occurredAt: Codecs.date($0["occurred_at"]), metadata: $0["metadata"]) }
         }
     }
 

@@ -14,6 +14,12 @@ public enum StorageError: Error, CustomStringConvertible {
 
 /// Small encodings shared by both engines so they store identical values.
 public enum Codecs {
+    /// The `retailers.callback_events` column: nil = no callbacks, `*` = all, else ` name name `.
+    public static func callbackEvents(_ r: Retailer) -> String? {
+        guard let c = r.callbacks else { return nil }
+        guard let events = c.events else { return "*" }
+        return " " + events.map(\.rawValue).joined(separator: " ") + " "
+    }
     public static func scopes(_ s: [Scope]) -> String { s.map(\.rawValue).joined(separator: " ") }
     public static func scopes(_ s: String) -> [Scope] { s.split(separator: " ").compactMap { Scope(rawValue: String($0)) } }
     public static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }

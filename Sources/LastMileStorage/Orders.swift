@@ -8,6 +8,8 @@ public enum OrderFamily: String, Sendable, Codable { case integrated, dispatch }
 public struct OrderRecord: Sendable, Equatable, Codable {
     /// Internal numeric id (capacity tie-break, foreign keys).
     public var id: Int64 = 0
+    /// Incremented by every update; read from its column (the conditional update compares it).
+    public var revision: Int64?
     public var retailerID: String
     public var orderID: String
     public var userID: String?
@@ -45,6 +47,23 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     public var holdID: Int64?
     /// The driver's last reported position (driver location endpoint, §2.8).
     public var driverLocation: GeoPoint?
+    /// The order page URL at creation (`fulfillment.brand_new` metadata).
+    public var orderURL: String?
+    /// The driver who accepted the order (a driver account, a simulated driver or a sandbox shopper).
+    public var driverID: String?
+    /// The sandbox batch the order is in.
+    public var batchID: Int64?
+    /// The accepted trip's planned times.
+    public var plan: TripPlan?
+    /// Whether the order was ever staged (a rescheduled order may be accepted only then, §2.0.9).
+    public var everStaged: Bool?
+    /// When the last `fulfillment.order_location` was produced (at most one per 60 s).
+    public var lastLocationEventAt: Date?
+    /// The last announced store ETA and arrival estimate (repeat events only when they move).
+    public var announcedStoreETA: Date?
+    public var announcedLateEstimate: Date?
+    /// When the driver reported arriving at the destination.
+    public var arrivedAtCustomerAt: Date?
 
     /// Added to an order's internal id in capacity commitments so it never ties with a hold id (both
     /// engines use it, so the planner sees the same ids whichever runs).
@@ -63,12 +82,18 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// A status change or other order event, written in the same transaction as the change (the callback
-/// outbox of the fulfillment issue reads them).
+/// A status change or other order event, written in the same transaction as the change. When the
+/// retailer subscribes to it (§3.1) the same row is the callback outbox entry: nothing is lost between
+/// the change and its callback.
 public struct OrderEvent: Sendable, Equatable {
     public var type: String
     public var occurredAt: Date
-    public init(type: String, occurredAt: Date) { self.type = type; self.occurredAt = occurredAt }
+    /// `event_metadata` as JSON text (sorted keys), `order_id` included; frozen at creation so every retry
+    /// sends a byte-identical body.
+    public var metadata: String
+    public init(type: String, occurredAt: Date, metadata: String = "{}") {
+        self.type = type; self.occurredAt = occurredAt; self.metadata = metadata
+    }
 }
 
 /// What a booking's capacity check decided inside the transaction: the window to book and the plan's

@@ -64,14 +64,44 @@ public protocol Storage: Sendable {
 
     func order(retailerID: String, orderID: String) async throws -> OrderRecord?
 
-    /// Writes `order` if its stored status is still `expectedStatus` (a conditional update), with `event`
-    /// in the same transaction. With `recheck`, the store's commitments without this order are checked
-    /// first and the decision's window (and handoff time, when the order asked for one) is stored.
-    func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, event: OrderEvent?, now: Date,
+    /// Writes `order` if its stored status is still `expectedStatus` and its revision is still the one it
+    /// was read at (a conditional update: of two processes moving one order, one wins), with `events` in
+    /// the same transaction (each also queued as a callback when the retailer subscribes to it). With
+    /// `recheck`, the store's commitments without this order are checked first and the decision's window
+    /// (and handoff time, when the order asked for one) is stored.
+    func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, events: [OrderEvent], now: Date,
                      recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome
 
     /// Events of an order, oldest first.
     func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent]
+
+    /// Orders of every retailer in `staged` … `delivering` (what drivers may move), oldest first.
+    func ordersInFulfillment(limit: Int) async throws -> [OrderRecord]
+
+    // MARK: Callback outbox
+
+    /// Leases up to `limit` pending callbacks that are due at `now` and not leased by another worker
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL), until `now + lease`.
+    func claimCallbacks(now: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery]
+    /// Records an attempt in the delivery log and sets the callback's next state; releases the lease.
+    func recordCallbackAttempt(_ attempt: CallbackAttempt) async throws
+    /// The delivery log, newest first.
+    func callbackDeliveries(retailerID: String?, orderID: String?, limit: Int) async throws -> [CallbackDelivery]
+    /// The attempts of one callback, oldest first.
+    func callbackAttempts(rowID: Int64) async throws -> [CallbackAttempt]
+    /// Queues a callback again (delivered or failed ones too) with a fresh 24-hour retry budget.
+    func resendCallback(rowID: Int64, now: Date) async throws -> Bool
+
+    // MARK: Sandbox
+
+    /// nil when the retailer already has a test driver with this phone.
+    func insertShopper(retailerID: String, email: String?, phone: String?) async throws -> ShopperRecord?
+    func shopper(id: Int64) async throws -> ShopperRecord?
+    func hasActiveBatch(shopperID: Int64) async throws -> Bool
+    /// nil when the shopper already has an active (not completed) batch.
+    func insertBatch(retailerID: String, shopperID: Int64, orderIDs: [String]) async throws -> BatchRecord?
+    func batch(id: Int64) async throws -> BatchRecord?
+    func setBatchState(id: Int64, state: String) async throws
 
     /// Releases connections.
     func close() async throws

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LastMileAPI
 import LastMileCore
+import LastMileFleet
 import LastMilePostgres
 import LastMileSQLite
 import LastMileStorage
@@ -13,7 +14,7 @@ struct LastMileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lastmile",
         abstract: "LastMile: a self-hostable last-mile delivery service with an Instacart Connect compatible API.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -63,6 +64,10 @@ struct Serve: AsyncParsableCommand {
     var now: String?
     @Option(name: .customLong("rate-limit"), help: "Replace every retailer's requests-per-second limit (benchmarks). Env: LASTMILE_RATE_LIMIT.")
     var rateLimit: Int?
+    @Option(name: .customLong("simulate-drivers"), help: "Simulated drivers accept and deliver staged orders: true | false. Env: LASTMILE_SIMULATE_DRIVERS. Default true in development mode; not allowed in production.")
+    var simulateDrivers: Bool?
+    @Option(name: .customLong("speed-up"), help: "Simulated drivers run their plans this many times faster than the service clock. Env: LASTMILE_SPEED_UP. Default 60.")
+    var speedUp: Double?
     @Flag(name: .customLong("no-demo"), help: "Do not load the demo retailer on first start in development mode.")
     var noDemo = false
 
@@ -84,12 +89,18 @@ struct Serve: AsyncParsableCommand {
         cfg.rateLimitOverride = rateLimit ?? Environment.value("LASTMILE_RATE_LIMIT").flatMap(Int.init)
         cfg.loadDemo = !noDemo
 
-        var clock: any ServiceClock = SystemClock()
+        // Development mode always runs a movable clock (the sandbox test clock moves it); production reads
+        // the system clock only.
+        var clock: any ServiceClock = m == .development ? RunningClock(startingAt: SystemClock().now()) : SystemClock()
         if let nowText = now ?? Environment.value("LASTMILE_NOW") {
             guard m == .development else { throw ValidationError("--now is only allowed in development mode") }
             guard let start = Timestamp.parse(nowText) else { throw ValidationError("--now must be an ISO 8601 timestamp with an offset") }
             clock = RunningClock(startingAt: start)
         }
+        let simulate = simulateDrivers ?? Environment.value("LASTMILE_SIMULATE_DRIVERS").map { $0 == "true" || $0 == "1" } ?? (m == .development)
+        if simulate && m != .development { throw ValidationError("--simulate-drivers is only allowed in development mode") }
+        let factor = speedUp ?? Environment.value("LASTMILE_SPEED_UP").flatMap(Double.init) ?? 60
+        guard factor >= 1, factor <= 100_000 else { throw ValidationError("--speed-up must be from 1 to 100000") }
 
         var logger = Logger(label: "lastmile")
         logger.logLevel = level
@@ -113,8 +124,13 @@ struct Serve: AsyncParsableCommand {
                                      now: serviceClock.now())
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let http = CallbackOutbox.makeHTTPClient()
+        let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger)
+        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger) : nil
+        let fleet = FleetWork(outbox: outbox, simulator: simulator)
+        let group = ServiceGroup(configuration: .init(services: [app, fleet], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try await http.shutdown()
         try await storage.close()
     }
 }
@@ -164,5 +180,21 @@ struct Token: AsyncParsableCommand {
             curl -s -X POST \(url)/v2/oauth/token -H 'Content-Type: application/json' \\
               -d '{"client_id":"\(clientID)","client_secret":"\(clientSecret)","grant_type":"client_credentials"}'
             """)
+    }
+}
+
+/// The background work of a server: the callback outbox and, in development mode, the simulated drivers.
+/// Both stop on graceful shutdown; whatever they had not finished stays in the database for the next start.
+struct FleetWork: Service {
+    let outbox: CallbackOutbox
+    let simulator: DriverSimulator?
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await outbox.run() }
+                if let simulator { group.addTask { await simulator.run() } }
+            }
+        }
     }
 }

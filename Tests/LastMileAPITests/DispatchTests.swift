@@ -4,9 +4,9 @@ import LastMileStorage
 import Testing
 
 /// The contract's H2 example instant: 2025-06-10T23:05:00Z = 16:05 in San Francisco.
-private let dispatchNow = Timestamp.parse("2025-06-10T23:05:00Z")!
+let dispatchNow = Timestamp.parse("2025-06-10T23:05:00Z")!
 
-private func dispatchBody(_ orderID: String, start: String = "2025-06-10T18:00:00-07:00", end: String = "2025-06-10T21:00:00-07:00",
+func dispatchBody(_ orderID: String, start: String = "2025-06-10T18:00:00-07:00", end: String = "2025-06-10T21:00:00-07:00",
                           extra: String = "") -> String {
     #"""
     {"order_id":"\#(orderID)","location_code":"SF-001","start_at":"\#(start)","end_at":"\#(end)","fallback_to_soonest_sameday":true,
@@ -153,15 +153,17 @@ struct DispatchTests {
             (try await c.put(tipPath, token: token, #"{"tip_amount_cents":100001}"#)).expectError(.badRequest, "must be less than or equal to 100000", key: "tip_amount_cents")
             let location = "/v2/post_checkout/orders/T-1/location"
             #expect(try await c.request(.get, location, token: token).text == "{}")
-            // The driver workflow arrives with the fulfillment issue; move the order along through storage here.
+            // Move the order along through storage (the driver workflow has its own tests).
             var order = try #require(try await env.storage.order(retailerID: "alpha", orderID: "T-1"))
             order.status = .delivering
-            _ = try await env.storage.updateOrder(order, expectedStatus: .brandNew, event: nil, now: dispatchNow, recheck: nil)
+            guard case .updated(let saved) = try await env.storage.updateOrder(order, expectedStatus: .brandNew, events: [], now: dispatchNow, recheck: nil)
+            else { Issue.record("not updated"); return }
+            order = saved
             let pc = try await c.token("alpha-pc", "alpha-secret-3")
             let moving = try await c.request(.get, location, token: pc)
             #expect(moving.json == (try JSONValue.parse(Data(#"{"coordinates":{"latitude":37.792,"longitude":-122.3934}}"#.utf8))), "\(moving.text)")
             order.status = .delivered
-            _ = try await env.storage.updateOrder(order, expectedStatus: .delivering, event: nil, now: dispatchNow, recheck: nil)
+            _ = try await env.storage.updateOrder(order, expectedStatus: .delivering, events: [], now: dispatchNow, recheck: nil)
             let tipped = try await c.put(tipPath, token: token, #"{"tip_amount_cents":900}"#)
             #expect(tipped.json["tip_amount_cents"]?.int == 900, "\(tipped.text)")
             #expect(try await c.put(tipPath, token: token, #"{"tip_amount_cents":900}"#).status == .ok)

@@ -46,7 +46,14 @@ public enum Bootstrap {
     public static func prepare(storage: any Storage, configuration: AppConfiguration, directory: PostalDirectory) async throws -> Bool {
         try await storage.migrate()
         if let file = configuration.configFile {
-            try await storage.applyConfiguration(try ConfigFile.load(path: file, directory: directory))
+            let config = try ConfigFile.load(path: file, directory: directory)
+            if configuration.mode == .production {
+                // §3.1: plain HTTP callback receivers are for development only.
+                for (i, entry) in config.retailers.enumerated() where entry.retailer.callbacks.map({ !$0.url.hasPrefix("https://") }) == true {
+                    throw ConfigFile.LoadError(description: "\(file): retailers[\(i)].callbacks.callback_url: must be https:// in production mode")
+                }
+            }
+            try await storage.applyConfiguration(config)
         }
         guard configuration.mode == .development, configuration.loadDemo, try await !storage.hasRetailers() else { return false }
         try await storage.applyConfiguration(try demoConfiguration(directory: directory))
@@ -66,7 +73,10 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let orders = OrderHandlers(service: service, locator: locator, capacity: capacity)
     let changes = OrderChangeHandlers(service: service, locator: locator, capacity: capacity, orders: orders)
     let dispatch = DispatchHandlers(service: service, locator: locator, capacity: capacity, stores: stores, orders: orders)
+    let sandbox = SandboxHandlers(service: service)
+    let drivers = DriverHandlers(service: service)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
+    let driver = RouteAccess.bearer([Scope.driver.rawValue])
 
     /// OAuth endpoints answer unexpected failures in the OAuth shape too.
     func oauthRoute(_ h: @escaping Handler) -> Handler {
@@ -107,6 +117,24 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/cancel", access: fulfillment, changes.cancelDispatch)
     t.add(.get, "/v2/post_checkout/orders/{order_id}/location", access: .bearer([Scope.fulfillment.rawValue, Scope.postCheckout.rawValue]),
           body: .none, changes.driverLocation)
+    // §4 sandbox (development mode only) and the test clock (a project addition).
+    t.add(.post, "/v2/fulfillment_sandbox/shoppers", access: fulfillment, sandbox: true, sandbox.createShopper)
+    t.add(.post, "/v2/fulfillment_sandbox/batches", access: fulfillment, sandbox: true, sandbox.createBatch)
+    t.add(.post, "/v2/fulfillment_sandbox/batches/{batch_id}/advance", access: fulfillment, sandbox: true, sandbox.advanceBatch)
+    t.add(.post, "/v2/fulfillment_sandbox/orders/{order_id}/callbacks", access: fulfillment, sandbox: true, sandbox.simulateEvent)
+    t.add(.get, "/v2/fulfillment_sandbox/clock", access: fulfillment, body: .none, sandbox: true, sandbox.readClock)
+    t.add(.post, "/v2/fulfillment_sandbox/clock", access: fulfillment, sandbox: true, sandbox.moveClock)
+    // The driver API (a project addition).
+    t.add(.get, "/driver/v1/offers", access: driver, body: .none, drivers.offers)
+    t.add(.get, "/driver/v1/orders", access: driver, body: .none, drivers.assigned)
+    t.add(.post, "/driver/v1/orders/{order_id}/accept", access: driver, drivers.accept)
+    t.add(.post, "/driver/v1/orders/{order_id}/arrived_at_store", access: driver, drivers.arrivedAtStore)
+    t.add(.post, "/driver/v1/orders/{order_id}/bags_verified", access: driver, drivers.bagsVerified)
+    t.add(.post, "/driver/v1/orders/{order_id}/departed", access: driver, drivers.departed)
+    t.add(.post, "/driver/v1/orders/{order_id}/location", access: driver, drivers.location)
+    t.add(.post, "/driver/v1/orders/{order_id}/arrived_at_customer", access: driver, drivers.arrivedAtCustomer)
+    t.add(.post, "/driver/v1/orders/{order_id}/customer_missing", access: driver, drivers.customerMissing)
+    t.add(.post, "/driver/v1/orders/{order_id}/delivered", access: driver, drivers.delivered)
     return LastMileResponder(service: service, routes: t)
 }
 

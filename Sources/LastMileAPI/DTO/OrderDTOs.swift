@@ -40,9 +40,7 @@ struct OrderBody: Encodable {
     init(_ o: OrderRecord, retailer: Retailer) {
         id = o.orderID
         status = o.status.rawValue
-        order_url = retailer.orderURLTemplate.map {
-            $0.replacingOccurrences(of: "{order_id}", with: o.orderID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? o.orderID)
-        }
+        order_url = retailer.orderURL(orderID: o.orderID)
         created_at = Timestamp.format(o.createdAt)
         locale = o.locale.rawValue
         cancellation_reason = o.status == .canceled ? o.cancellationReason?.rawValue : nil

@@ -108,7 +108,7 @@ struct OrderChangeHandlers {
             if windows != nil { windows = fine }
         }
         let recheck = windows.map { capacity.booking(store: store, now: input.now, windows: $0, travelMinutes: order.travelMinutes) }
-        switch try await service.storage.updateOrder(order, expectedStatus: current.status, event: nil, now: input.now, recheck: recheck) {
+        switch try await service.storage.updateOrder(order, expectedStatus: current.status, events: [], now: input.now, recheck: recheck) {
         case .updated(let o): return orders.respond(o, input.retailer)
         case .statusChanged: throw ServiceError.state("Order can no longer be updated")
         case .full: throw fullError
@@ -141,9 +141,10 @@ struct OrderChangeHandlers {
         var order = try await orders.userOrder(input)
         guard order.status.canTip else { throw ServiceError.state("Tip can only be updated after the order is delivered") }
         guard tip != order.tipAmountCents else { return orders.respond(order, input.retailer) }
+        let previous = order.tipAmountCents
         order.tipAmountCents = tip
-        let event = OrderEvent(type: "fulfillment.tip_adjustment", occurredAt: input.now)
-        guard case .updated(let o) = try await service.storage.updateOrder(order, expectedStatus: .delivered, event: event, now: input.now, recheck: nil)
+        let event = CallbackEvents.tip(order, previous: previous, at: input.now)
+        guard case .updated(let o) = try await service.storage.updateOrder(order, expectedStatus: .delivered, events: [event], now: input.now, recheck: nil)
         else { throw ServiceError.state("Tip can only be updated after the order is delivered") }
         return orders.respond(o, input.retailer)
     }

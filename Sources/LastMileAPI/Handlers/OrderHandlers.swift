@@ -125,6 +125,7 @@ struct OrderHandlers {
         order.cartTotal = f.cartTotal
         order.bagLabel = f.bagLabel
         order.specialInstructions = f.specialInstructions
+        order.orderURL = input.retailer.orderURL(orderID: f.orderID)
         return order
     }
 
@@ -257,8 +258,9 @@ struct OrderHandlers {
         if let label { order.bagLabel = label }
         if let codes { order.bagScanCodes = codes }
         order.status = .staged
-        let event = before == .staged ? nil : OrderEvent(type: "fulfillment.staged", occurredAt: input.now)
-        guard case .updated = try await service.storage.updateOrder(order, expectedStatus: before, event: event, now: input.now, recheck: nil)
+        order.everStaged = true
+        let events = before == .staged ? [] : [CallbackEvents.staged(order, at: input.now)]
+        guard case .updated = try await service.storage.updateOrder(order, expectedStatus: before, events: events, now: input.now, recheck: nil)
         else { throw ServiceError.state("Order can no longer be staged") }
         return respond(order, input.retailer)
     }
@@ -273,7 +275,7 @@ struct OrderHandlers {
         order.status = .canceled
         order.cancellationReason = .retailerDriven
         guard case .updated = try await service.storage.updateOrder(
-            order, expectedStatus: before, event: OrderEvent(type: "fulfillment.canceled", occurredAt: input.now), now: input.now, recheck: nil)
+            order, expectedStatus: before, events: [CallbackEvents.canceled(order, at: input.now)], now: input.now, recheck: nil)
         else { throw ServiceError.state("Order can no longer be canceled") }
         service.logger.info("order canceled by retailer", metadata: ["order_id": "\(order.orderID)", "reason": "\(input.body["reason"]?.stringValue ?? "")"])
         return respond(order, input.retailer)

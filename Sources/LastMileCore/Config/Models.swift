@@ -23,6 +23,11 @@ public enum Country: String, Sendable, Codable { case US, CA
 public enum Scope: String, Sendable, Codable, CaseIterable {
     case fulfillment = "connect:fulfillment"
     case postCheckout = "connect:post_checkout"
+    /// A project addition: the driver API (drivers are OAuth clients of their retailer with only this scope).
+    case driver = "lastmile:driver"
+
+    /// What a retailer's client gets unless its config narrows it.
+    public static let retailerDefault: [Scope] = [.fulfillment, .postCheckout]
 }
 
 /// A retailer (tenant) and its settings (§2.0.1).
@@ -35,6 +40,8 @@ public struct Retailer: Sendable, Equatable, Codable {
     public var orderURLTemplate: String?
     public var redactShopperPII: Bool
     public var rateLimitPerSecond: Int
+    /// Where and how status callbacks are sent (§3.1); nil = no callbacks.
+    public var callbacks: CallbackConfig?
 
     public init(id: String, name: String, country: Country = .US, etaOptionsEnabled: Bool = false,
                 handoffTimeEnabled: Bool = false, orderURLTemplate: String? = nil, redactShopperPII: Bool = false,
@@ -42,6 +49,20 @@ public struct Retailer: Sendable, Equatable, Codable {
         self.id = id; self.name = name; self.country = country; self.etaOptionsEnabled = etaOptionsEnabled
         self.handoffTimeEnabled = handoffTimeEnabled; self.orderURLTemplate = orderURLTemplate
         self.redactShopperPII = redactShopperPII; self.rateLimitPerSecond = rateLimitPerSecond
+    }
+
+    /// The order page URL from the retailer's template, or nil.
+    public func orderURL(orderID: String) -> String? {
+        orderURLTemplate.map {
+            $0.replacingOccurrences(of: "{order_id}", with: orderID.addingPercentEncoding(
+                withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? orderID)
+        }
+    }
+
+    /// §3.1: an event is produced only if the retailer has a callback URL and subscribes to it.
+    public func subscribes(to event: CallbackEventName) -> Bool {
+        guard let c = callbacks else { return false }
+        return c.events?.contains(event) ?? true
     }
 }
 
@@ -51,7 +72,7 @@ public struct OAuthClientConfig: Sendable, Equatable {
     public var clientSecret: String
     public var scopes: [Scope]
     public var enabled: Bool
-    public init(clientID: String, clientSecret: String, scopes: [Scope] = Scope.allCases, enabled: Bool = true) {
+    public init(clientID: String, clientSecret: String, scopes: [Scope] = Scope.retailerDefault, enabled: Bool = true) {
         self.clientID = clientID; self.clientSecret = clientSecret; self.scopes = scopes; self.enabled = enabled
     }
 }

@@ -135,7 +135,63 @@ public struct OperatorConfigParser {
                 }
             } else { issue("\(path).stores", "must be an array") }
         }
-        return OperatorConfig.RetailerEntry(retailer: retailer, clients: clients, stores: stores)
+        var retailerWithCallbacks = retailer
+        if let c = o["callbacks"], !c.isNull { retailerWithCallbacks.callbacks = parseCallbacks(c, "\(path).callbacks") }
+        if let list = o["drivers"], !list.isNull {
+            if case .array(let items) = list {
+                for (i, item) in items.enumerated() {
+                    if let d = parseDriver(item, "\(path).drivers[\(i)]") {
+                        clients.append(OAuthClientConfig(clientID: d.id, clientSecret: d.secret, scopes: [.driver]))
+                    }
+                }
+            } else { issue("\(path).drivers", "must be an array") }
+        }
+        return OperatorConfig.RetailerEntry(retailer: retailerWithCallbacks, clients: clients, stores: stores)
+    }
+
+    mutating func parseCallbacks(_ value: JSONValue, _ path: String) -> CallbackConfig? {
+        guard let o = object(value, path) else { return nil }
+        let url = string(o, "callback_url", path)
+        if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
+            issue("\(path).callback_url", "must be an http:// or https:// URL")
+        }
+        var events: [CallbackEventName]?
+        if let v = o["events"], !v.isNull {
+            if case .array(let items) = v {
+                events = []
+                for (i, item) in items.enumerated() {
+                    let raw = item.stringValue.map { $0.hasPrefix("fulfillment.") ? $0 : "fulfillment.\($0)" }
+                    if let raw, let e = CallbackEventName(rawValue: raw) { events?.append(e) }
+                    else { issue("\(path).events[\(i)]", "must be an event name of §3.6 (e.g. \"fulfillment.staged\")") }
+                }
+            } else { issue("\(path).events", "must be an array") }
+        }
+        let tokenURL = string(o, "token_url", path, required: false)
+        let clientID = string(o, "client_id", path, required: tokenURL != nil)
+        let clientSecret = string(o, "client_secret", path, required: tokenURL != nil)
+        var secrets: [String] = []
+        switch o["signing_secret"] {
+        case nil, .null?: break
+        case .string(let s)?: secrets = [s]
+        case .array(let items)?: secrets = items.compactMap(\.stringValue)
+            if secrets.count != items.count || secrets.count > 2 { issue("\(path).signing_secret", "must be one secret or a list of at most two") }
+        default: issue("\(path).signing_secret", "must be a string or a list of strings")
+        }
+        for s in secrets where CallbackConfig.signingKey(s) == nil {
+            issue("\(path).signing_secret", "must be \"whsec_\" followed by the Base64 of 24–64 bytes")
+        }
+        guard let url else { return nil }
+        return CallbackConfig(url: url, events: events, tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret,
+                              scope: string(o, "scope", path, required: false), signingSecrets: secrets)
+    }
+
+    mutating func parseDriver(_ value: JSONValue, _ path: String) -> DriverAccount? {
+        guard let o = object(value, path) else { return nil }
+        let id = string(o, "id", path)
+        let secret = string(o, "secret", path)
+        if let secret, secret.count < 8 { issue("\(path).secret", "must be at least 8 characters") }
+        guard let id, let secret else { return nil }
+        return DriverAccount(id: id, secret: secret, name: string(o, "name", path, required: false) ?? id)
     }
 
     mutating func parseClient(_ value: JSONValue, _ path: String) -> OAuthClientConfig? {
@@ -143,12 +199,12 @@ public struct OperatorConfigParser {
         let id = string(o, "client_id", path)
         let secret = string(o, "client_secret", path)
         if let secret, secret.count < 8 { issue("\(path).client_secret", "must be at least 8 characters") }
-        var scopes = Scope.allCases
+        var scopes = Scope.retailerDefault
         if let v = o["scopes"], !v.isNull {
             if case .array(let items) = v {
                 scopes = []
                 for (i, item) in items.enumerated() {
-                    if let s = item.stringValue, let scope = Scope(rawValue: s) { if !scopes.contains(scope) { scopes.append(scope) } }
+                    if let s = item.stringValue, let scope = Scope(rawValue: s), scope != .driver { if !scopes.contains(scope) { scopes.append(scope) } }
                     else { issue("\(path).scopes[\(i)]", "must be \"connect:fulfillment\" or \"connect:post_checkout\"") }
                 }
                 scopes.sort { Scope.allCases.firstIndex(of: $0)! < Scope.allCases.firstIndex(of: $1)! }

@@ -7,6 +7,12 @@ public protocol ServiceClock: Sendable {
     func now() -> Date
 }
 
+/// A clock the sandbox test clock can move (development mode).
+public protocol AdjustableClock: ServiceClock {
+    func set(to instant: Date)
+    func advance(by seconds: TimeInterval)
+}
+
 /// Wall-clock time. The one place the system time is read.
 public struct SystemClock: ServiceClock {
     public init() {}
@@ -15,7 +21,7 @@ public struct SystemClock: ServiceClock {
 
 /// Starts at `start` and runs at real speed from the moment it was created; it can be moved
 /// (set or advanced) so development servers and the sandbox test clock can shift time.
-public final class RunningClock: ServiceClock {
+public final class RunningClock: AdjustableClock {
     private let offset: Mutex<TimeInterval>
     private let base: any ServiceClock
 
@@ -37,7 +43,7 @@ public final class RunningClock: ServiceClock {
 }
 
 /// A clock that only moves when told to. Deterministic tests use it.
-public final class ManualClock: ServiceClock {
+public final class ManualClock: AdjustableClock {
     private let instant: Mutex<Date>
     public init(_ start: Date) { instant = Mutex(start) }
     public func now() -> Date { instant.withLock { $0 } }

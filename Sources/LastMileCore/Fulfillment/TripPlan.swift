@@ -1,0 +1,48 @@
+import Foundation
+
+/// The planned times of one trip (§2.0.5 trip model) for an order a driver accepted at `acceptedAt`.
+/// Simulated drivers follow it; the driver API reports against it (late delivery, ETA moves).
+public struct TripPlan: Sendable, Equatable, Codable {
+    public var acceptedAt: Date
+    public var atStore: Date
+    public var departure: Date
+    public var arrival: Date
+    public var delivered: Date
+
+    public init(acceptedAt: Date, atStore: Date, departure: Date, arrival: Date, delivered: Date) {
+        self.acceptedAt = acceptedAt; self.atStore = atStore; self.departure = departure; self.arrival = arrival; self.delivered = delivered
+    }
+
+    /// The trip model: the driver waits at the store until arriving at the window start is possible,
+    /// leaves after the pickup dwell, drives `travelMinutes`, hands off within the dropoff dwell.
+    /// `toStoreMinutes` is the driver's way to the store (0 for drivers waiting there).
+    /// `speedUp` (≥ 1) compresses every duration after acceptance, for demos and tests.
+    public static func plan(acceptedAt now: Date, windowStart: Date, travelMinutes: Int, pickupDwellMinutes: Int,
+                            dropoffDwellMinutes: Int, toStoreMinutes: Int = 0, speedUp: Double = 1) -> TripPlan {
+        let minute = 60.0
+        let reachStore = now.addingTimeInterval(Double(toStoreMinutes) * minute)
+        let earliestUseful = windowStart.addingTimeInterval(-Double(pickupDwellMinutes + travelMinutes) * minute)
+        let t0 = max(reachStore, earliestUseful)
+        let departure = t0.addingTimeInterval(Double(pickupDwellMinutes) * minute)
+        let arrival = departure.addingTimeInterval(Double(travelMinutes) * minute)
+        let handoff = arrival.addingTimeInterval(Double(min(dropoffDwellMinutes, 2)) * minute)
+        let k = max(speedUp, 1)
+        func compress(_ d: Date) -> Date { now.addingTimeInterval(d.timeIntervalSince(now) / k) }
+        return TripPlan(acceptedAt: now, atStore: compress(t0), departure: compress(departure), arrival: compress(arrival),
+                        delivered: compress(handoff))
+    }
+
+    /// The window announced in `fulfillment.late_delivery`: half an hour centred on the new estimate,
+    /// never starting before the original window start.
+    public static func lateWindow(estimate: Date, windowStart: Date) -> (start: Date, end: Date) {
+        let rounded = Date(timeIntervalSince1970: (estimate.timeIntervalSince1970 / 60).rounded(.up) * 60)
+        return (max(windowStart, rounded.addingTimeInterval(-15 * 60)), rounded.addingTimeInterval(15 * 60))
+    }
+
+    /// A point `fraction` (0…1) of the way from `a` to `b`: positions the simulated driver reports.
+    public static func position(from a: GeoPoint, to b: GeoPoint, fraction: Double) -> GeoPoint {
+        let f = min(max(fraction, 0), 1)
+        func r4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+        return GeoPoint(latitude: r4(a.latitude + (b.latitude - a.latitude) * f), longitude: r4(a.longitude + (b.longitude - a.longitude) * f))
+    }
+}

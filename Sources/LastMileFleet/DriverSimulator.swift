@@ -1,0 +1,86 @@
+import Foundation
+import LastMileCore
+import LastMileStorage
+import Logging
+
+/// Simulated drivers (development mode): accept staged orders and move them along the trip plan of §2.0.5
+/// on the service clock, reporting positions while delivering. `speedUp` compresses every planned duration
+/// so a delivery takes seconds. Each step is a conditional update, so two servers simulating the same
+/// database never apply one step twice (the loser of a race just skips it).
+public struct DriverSimulator: Sendable {
+    public static let driverPrefix = "simulated-"
+    let progression: OrderProgression
+    let clock: any ServiceClock
+    let speedUp: Double
+    let logger: Logger
+
+    public init(storage: any Storage, clock: any ServiceClock, speedUp: Double, logger: Logger) {
+        self.progression = OrderProgression(storage: storage); self.clock = clock; self.speedUp = max(speedUp, 1); self.logger = logger
+    }
+
+    /// Runs until cancelled, one pass per `interval`.
+    public func run(interval: Duration = .milliseconds(500)) async {
+        while !Task.isCancelled {
+            await tick()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One pass over the orders in fulfillment; returns how many steps were taken.
+    @discardableResult
+    public func tick() async -> Int {
+        let orders: [OrderRecord]
+        do { orders = try await progression.storage.ordersInFulfillment(limit: 500) } catch {
+            logger.warning("driver simulator: \(error)")
+            return 0
+        }
+        var steps = 0
+        for order in orders where order.batchID == nil && (order.driverID == nil || order.driverID!.hasPrefix(Self.driverPrefix)) {
+            do { if try await advance(order) { steps += 1 } } catch OrderProgression.Failure.lostRace {
+                continue
+            } catch {
+                logger.warning("driver simulator: order \(order.orderID): \(error)")
+            }
+        }
+        return steps
+    }
+
+    /// Takes the order's next step if its planned time has come.
+    func advance(_ order: OrderRecord) async throws -> Bool {
+        let now = clock.now()
+        guard let store = try await progression.storage.store(retailerID: order.retailerID, locationCode: order.locationCode) else { return false }
+        switch order.status {
+        case .staged:
+            let plan = TripPlan.plan(acceptedAt: now, windowStart: order.windowStart, travelMinutes: order.travelMinutes,
+                                     pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
+                                     speedUp: speedUp)
+            _ = try await progression.accept(order, driverID: Self.driverPrefix + store.locationCode, plan: plan, now: now)
+        case .acknowledgedForDelivery:
+            guard let plan = order.plan, now >= plan.atStore else { return false }
+            _ = try await progression.arriveAtStore(order, now: now)
+        case .atStore:
+            guard let plan = order.plan, now >= plan.atStore.addingTimeInterval(plan.departure.timeIntervalSince(plan.atStore) / 2) else { return false }
+            _ = try await progression.verifyBags(order, now: now)
+        case .bagsVerified:
+            guard let plan = order.plan, now >= plan.departure else { return false }
+            _ = try await progression.depart(order, store: store.point, eta: plan.arrival, now: now)
+        case .delivering:
+            guard let plan = order.plan else { return false }
+            if now >= plan.delivered {
+                _ = try await progression.deliver(order, now: now)
+            } else if now >= plan.arrival {
+                guard order.arrivedAtCustomerAt == nil else { return false }
+                _ = try await progression.arriveAtCustomer(order, now: now)
+            } else {
+                guard order.lastLocationEventAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true else { return false }
+                let leg = plan.arrival.timeIntervalSince(plan.departure)
+                let fraction = leg > 0 ? now.timeIntervalSince(plan.departure) / leg : 1
+                let point = TripPlan.position(from: store.point, to: order.destination, fraction: fraction)
+                _ = try await progression.reportLocation(order, point, recordedAt: now, estimate: plan.arrival, now: now)
+            }
+        default:
+            return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import LastMileCore
+import LastMileStorage
+
+extension SQLiteStorage {
+    public func ordersInFulfillment(limit: Int) async throws -> [OrderRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM orders WHERE status IN ('staged', 'acknowledged_for_delivery', 'at_store', 'bags_verified', 'delivering')
+                ORDER BY id LIMIT ?
+                """, arguments: [limit]).map(Self.decodeOrder)
+        }
+    }
+
+    // MARK: Callback outbox
+
+    static func delivery(_ r: Row) -> CallbackDelivery {
+        CallbackDelivery(rowID: r["id"], retailerID: r["retailer_id"], orderID: r["order_id"], name: r["type"],
+                         occurredAt: Codecs.date(r["occurred_at"]), metadata: r["metadata"],
+                         state: CallbackDelivery.State(rawValue: r["callback_state"]) ?? .pending, attempts: r["attempts"],
+                         firstAttemptAt: (r["first_attempt_at"] as Double?).map(Codecs.date),
+                         nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date), lastResult: r["last_result"])
+    }
+
+    public func claimCallbacks(now: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
+        let t = now.timeIntervalSince1970
+        // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
+        return try await write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
+                    AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [t, t, limit])
+            for r in rows {
+                try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [t + lease, r["id"] as Int64])
+            }
+            return rows.map(Self.delivery)
+        }
+    }
+
+    public func recordCallbackAttempt(_ a: CallbackAttempt) async throws {
+        let (state, next, outcome): (String, Double?, String) = switch a.next {
+        case .delivered: ("delivered", nil, "delivered")
+        case .retry(let at): ("pending", at.timeIntervalSince1970, "retry")
+        case .abandon: ("failed", nil, "abandoned")
+        }
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome])
+            try db.execute(sql: """
+                UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
+                    next_attempt_at = ?, lease_until = NULL, last_result = ? WHERE id = ? AND callback_state = 'pending'
+                """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID])
+        }
+    }
+
+    public func callbackDeliveries(retailerID: String?, orderID: String?, limit: Int) async throws -> [CallbackDelivery] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM order_events WHERE callback_state <> 'none' AND (? IS NULL OR retailer_id = ?) AND (? IS NULL OR order_id = ?)
+                ORDER BY id DESC LIMIT ?
+                """, arguments: [retailerID, retailerID, orderID, orderID, limit]).map(Self.delivery)
+        }
+    }
+
+    public func callbackAttempts(rowID: Int64) async throws -> [CallbackAttempt] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM callback_attempts WHERE event_row_id = ? ORDER BY id", arguments: [rowID]).map { r in
+                let outcome: String = r["outcome"]
+                return CallbackAttempt(rowID: rowID, at: Codecs.date(r["attempted_at"]), statusCode: r["status_code"], error: r["error"],
+                                       durationMilliseconds: r["duration_ms"],
+                                       next: outcome == "delivered" ? .delivered : outcome == "retry" ? .retry(at: Codecs.date(r["attempted_at"])) : .abandon)
+            }
+        }
+    }
+
+    public func resendCallback(rowID: Int64, now: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE order_events SET callback_state = 'pending', next_attempt_at = ?, first_attempt_at = NULL, lease_until = NULL
+                WHERE id = ? AND callback_state <> 'none'
+                """, arguments: [now.timeIntervalSince1970, rowID])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: Sandbox
+
+    public func insertShopper(retailerID: String, email: String?, phone: String?) async throws -> ShopperRecord? {
+        try await write { db in
+            if let phone, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shoppers WHERE retailer_id = ? AND phone = ?)",
+                                           arguments: [retailerID, phone]) == true { return nil }
+            try db.execute(sql: "INSERT INTO shoppers (retailer_id, email, phone) VALUES (?, ?, ?)", arguments: [retailerID, email, phone])
+            return ShopperRecord(id: db.lastInsertedRowID, retailerID: retailerID, email: email, phone: phone)
+        }
+    }
+
+    public func shopper(id: Int64) async throws -> ShopperRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM shoppers WHERE id = ?", arguments: [id]).map {
+                ShopperRecord(id: $0["id"], retailerID: $0["retailer_id"], email: $0["email"], phone: $0["phone"])
+            }
+        }
+    }
+
+    public func hasActiveBatch(shopperID: Int64) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')", arguments: [shopperID]) ?? false
+        }
+    }
+
+    public func insertBatch(retailerID: String, shopperID: Int64, orderIDs: [String]) async throws -> BatchRecord? {
+        try await write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')",
+                                 arguments: [shopperID]) == true { return nil }
+            try db.execute(sql: "INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (?, ?, 'brand_new', ?)",
+                           arguments: [retailerID, shopperID, Codecs.strings(orderIDs)])
+            return BatchRecord(id: db.lastInsertedRowID, retailerID: retailerID, shopperID: shopperID, state: "brand_new", orderIDs: orderIDs)
+        }
+    }
+
+    public func batch(id: Int64) async throws -> BatchRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]).map {
+                BatchRecord(id: $0["id"], retailerID: $0["retailer_id"], shopperID: $0["shopper_id"], state: $0["state"],
+                            orderIDs: Codecs.strings($0["order_ids"] as String))
+            }
+        }
+    }
+
+    public func setBatchState(id: Int64, state: String) async throws {
+        try await write { db in try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [state, id]) }
+    }
+}

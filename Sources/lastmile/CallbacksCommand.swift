@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import LastMileCore
+import LastMileStorage
+
+/// The operator's delivery log: what was sent where, how often, with what result; and re-sending.
+struct Callbacks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List callback deliveries or re-send one.", subcommands: [List.self, Resend.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List callback deliveries, newest first.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Only this retailer.") var retailer: String?
+        @Option(help: "Only this order.") var order: String?
+        @Option(help: "How many.") var limit = 50
+        @Flag(help: "Also list every attempt.") var attempts = false
+
+        func run() async throws {
+            let storage = try db.open()
+            let rows = try await storage.callbackDeliveries(retailerID: retailer, orderID: order, limit: limit)
+            print("EVENT_ID".padding(toLength: 21, withPad: " ", startingAt: 0), "STATE    ", "TRIES", "EVENT".padding(toLength: 38, withPad: " ", startingAt: 0),
+                  "ORDER".padding(toLength: 16, withPad: " ", startingAt: 0), "OCCURRED              ", "LAST RESULT")
+            for d in rows {
+                print(String(d.eventID).padding(toLength: 21, withPad: " ", startingAt: 0), d.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                      String(d.attempts).padding(toLength: 5, withPad: " ", startingAt: 0), d.name.padding(toLength: 38, withPad: " ", startingAt: 0),
+                      "\(d.retailerID)/\(d.orderID)".padding(toLength: 16, withPad: " ", startingAt: 0), Timestamp.format(d.occurredAt),
+                      d.lastResult ?? (d.state == .pending ? "due \(d.nextAttemptAt.map(Timestamp.format) ?? "now")" : ""))
+                if attempts {
+                    for a in try await storage.callbackAttempts(rowID: d.rowID) {
+                        print("    attempt at \(Timestamp.format(a.at)): \(a.summary) in \(a.durationMilliseconds) ms")
+                    }
+                }
+            }
+            try await storage.close()
+        }
+    }
+
+    struct Resend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a callback again; a running server sends it within a second.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The event_id.") var eventID: Int64
+
+        func run() async throws {
+            let storage = try db.open()
+            let row = eventID - CallbackDelivery.eventIDBase
+            // Due at once whatever the server's service clock says.
+            guard row > 0, try await storage.resendCallback(rowID: row, now: Date(timeIntervalSince1970: 0)) else {
+                try await storage.close()
+                throw ValidationError("no callback with event_id \(eventID)")
+            }
+            try await storage.close()
+            print("Queued event \(eventID) for delivery.")
+        }
+    }
+}
