@@ -59,7 +59,7 @@ public struct DriverSimulator: Sendable {
             guard let plan = order.plan, now >= plan.atStore else { return false }
             _ = try await progression.arriveAtStore(order, now: now)
         case .atStore:
-            guard let plan = order.plan, now >= plan.atStore.addingTimeInterval(plan.departure.timeIntervalSince(plan.atStore) / 2) else { return false }
+            guard let plan = order.plan, now >= plan.pickup.addingTimeInterval(plan.departure.timeIntervalSince(plan.pickup) / 2) else { return false }
             _ = try await progression.verifyBags(order, now: now)
         case .bagsVerified:
             guard let plan = order.plan, now >= plan.departure else { return false }

@@ -14,7 +14,7 @@ let capacityConfigJSON = """
     "driver_shifts": [ { "driver_id": "solo", "start": "08:00", "end": "21:00" } ] } ] } ] }
 """
 
-private let windowBody = #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"CAP-1","cart_total_cents":1,"items_count":1,"desired_windows":[{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}]}"#
+let windowBody = #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"CAP-1","cart_total_cents":1,"items_count":1,"desired_windows":[{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}]}"#
 
 @Suite("Reservations (§2.5, §2.0.8)")
 struct ReservationTests {

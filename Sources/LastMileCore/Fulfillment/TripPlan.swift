@@ -4,13 +4,17 @@ import Foundation
 /// Simulated drivers follow it; the driver API reports against it (late delivery, ETA moves).
 public struct TripPlan: Sendable, Equatable, Codable {
     public var acceptedAt: Date
+    /// The driver reaches the store (the `at_store_eta`).
     public var atStore: Date
+    /// The pickup starts (`t0`): later than `atStore` when the driver waits for the window.
+    public var pickup: Date
     public var departure: Date
     public var arrival: Date
     public var delivered: Date
 
-    public init(acceptedAt: Date, atStore: Date, departure: Date, arrival: Date, delivered: Date) {
-        self.acceptedAt = acceptedAt; self.atStore = atStore; self.departure = departure; self.arrival = arrival; self.delivered = delivered
+    public init(acceptedAt: Date, atStore: Date, pickup: Date? = nil, departure: Date, arrival: Date, delivered: Date) {
+        self.acceptedAt = acceptedAt; self.atStore = atStore; self.pickup = pickup ?? atStore; self.departure = departure
+        self.arrival = arrival; self.delivered = delivered
     }
 
     /// The trip model: the driver waits at the store until arriving at the window start is possible,
@@ -28,8 +32,8 @@ public struct TripPlan: Sendable, Equatable, Codable {
         let handoff = arrival.addingTimeInterval(Double(min(dropoffDwellMinutes, 2)) * minute)
         let k = max(speedUp, 1)
         func compress(_ d: Date) -> Date { now.addingTimeInterval(d.timeIntervalSince(now) / k) }
-        return TripPlan(acceptedAt: now, atStore: compress(t0), departure: compress(departure), arrival: compress(arrival),
-                        delivered: compress(handoff))
+        return TripPlan(acceptedAt: now, atStore: compress(reachStore), pickup: compress(t0), departure: compress(departure),
+                        arrival: compress(arrival), delivered: compress(handoff))
     }
 
     /// The window announced in `fulfillment.late_delivery`: half an hour centred on the new estimate,

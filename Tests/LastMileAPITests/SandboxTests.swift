@@ -1,0 +1,170 @@
+import Foundation
+import LastMileCore
+import LastMileFleet
+import LastMileStorage
+import Logging
+import Testing
+
+@Suite("Sandbox (§4), test clock, simulated drivers")
+struct SandboxTests {
+    @Test("K1–K4 errors follow their tables; the sandbox does not exist in production", arguments: Engine.available)
+    func errors(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
+        try await env.run { c in
+            let token = try await c.token()
+            let shoppers = "/v2/fulfillment_sandbox/shoppers"
+            (try await c.post(shoppers, token: token, #"{"email":"nope"}"#)).expectError(.badRequest, "Invalid email", key: "email")
+            (try await c.post(shoppers, token: token, #"{"phone":"555"}"#)).expectError(.badRequest, "Invalid phone number", key: "phone")
+            let both = try await c.post(shoppers, token: token, #"{"email":"nope","phone":"555"}"#)
+            both.expectError(.badRequest, "There were issues with your request", code: 9999, key: nil)
+            let first = try await c.post(shoppers, token: token, #"{"email":"d1@example.com","phone":"+14155550001"}"#)
+            let shopper = try #require(first.json["id"]?.int)
+            (try await c.post(shoppers, token: token, #"{"phone":"+14155550001"}"#))
+                .expectError(.badRequest, "An account already exists with this number", key: "phone")
+
+            let batches = "/v2/fulfillment_sandbox/batches"
+            (try await c.post(batches, token: token, #"{"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "can't be blank", key: "shopper_id")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[]}"#)).expectError(.badRequest, "can't be blank", key: "orders")
+            let eleven = (0..<11).map { #"{"id":"O-\#($0)"}"# }.joined(separator: ",")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[\#(eleven)]}"#))
+                .expectError(.badRequest, "is too long (maximum is 10 entries)", key: "orders")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"batch_type":"pickup","orders":[{"id":"X"}]}"#))
+                .expectError(.badRequest, "is not included in the list", key: "batch_type")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{}]}"#)).expectError(.badRequest, "can't be blank", key: "orders[0].id")
+            (try await c.post(batches, token: token, #"{"shopper_id":999999,"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "Shopper not found", key: "shopper_id")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "Order not found", key: "orders[0].id")
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-2")).status == .ok)
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"D-1","user_id":"someone"}]}"#))
+                .expectError(.badRequest, "Order not found", key: "orders[0].id")
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-2/cancel", token: token, "{}").status == .ok)
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"D-1"},{"id":"D-2"}]}"#))
+                .expectError(.badRequest, "Order cannot be batched in its current status", code: 2000, key: "orders[1].id")
+            let made = try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"workflow_state":"brand_new","orders":[{"id":"D-1"}]}"#)
+            #expect(made.json["workflow_state"]?.stringValue == "brand_new", "\(made.text)")
+            let batchID = try #require(made.json["id"]?.int)
+            // Batch creation staged the order (brand_new state changes nothing else).
+            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token).json["status"]?.stringValue == "staged")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"D-1"}]}"#))
+                .expectError(.badRequest, "Shopper already has an active batch", code: 2000, key: "shopper_id")
+            let other = try #require(try await c.post(shoppers, token: token, "{}").json["id"]?.int)
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(other),"orders":[{"id":"D-1"}]}"#))
+                .expectError(.badRequest, "Order is already assigned to a batch", code: 2000, key: "orders[0].id")
+
+            let advance = "/v2/fulfillment_sandbox/batches/\(batchID)/advance"
+            (try await c.post("/v2/fulfillment_sandbox/batches/abc/advance", token: token)).expectError(.badRequest, "must be an integer", key: "batch_id")
+            (try await c.post(advance, token: token, #"{"workflow_state":"flying"}"#)).expectError(.badRequest, "is not included in the list", key: "workflow_state")
+            (try await c.post("/v2/fulfillment_sandbox/batches/1/advance", token: token)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post(advance, token: token, #"{"workflow_state":"brand_new"}"#))
+                .expectError(.badRequest, "must be a later state than the current workflow state", key: "workflow_state")
+            #expect(try await c.post(advance, token: token).json["workflow_state"]?.stringValue == "acknowledged_for_delivery")
+            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token).json["status"]?.stringValue == "acknowledged_for_delivery")
+            let callbacks = "/v2/fulfillment_sandbox/orders/D-1/callbacks"
+            (try await c.post(callbacks, token: token, "{}")).expectError(.badRequest, "can't be blank", key: "event_name")
+            (try await c.post(callbacks, token: token, #"{"event_name":"delivered"}"#)).expectError(.badRequest, "is not included in the list", key: "event_name")
+            (try await c.post("/v2/fulfillment_sandbox/orders/none/callbacks", token: token, #"{"event_name":"canceled"}"#))
+                .expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post(callbacks, token: token, #"{"event_name":"rescheduled"}"#))
+                .expectError(.badRequest, "Event cannot be simulated for an order in its current status", code: 2000, key: "event_name")
+            #expect(try await c.post(callbacks, token: token, #"{"event_name":"canceled"}"#).status == .ok)
+            let order = try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token)
+            #expect(order.json["status"]?.stringValue == "canceled" && order.json["cancellation_reason"]?.stringValue == "instacart_driven")
+            (try await c.post(advance, token: token)).expectError(.badRequest, "Batch has no active orders", code: 2000, key: nil)
+            (try await c.post(callbacks, token: token, #"{"event_name":"late_delivery"}"#))
+                .expectError(.badRequest, "Event cannot be simulated for an order in its current status", code: 2000, key: "event_name")
+            // Another retailer sees none of it.
+            let beta = try await c.token("beta", "beta-secret-1")
+            (try await c.post(advance, token: beta)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+        }
+        let production = try await TestEnvironment(engine: engine, now: dispatchNow, mode: .production)
+        try await production.run { c in
+            let token = try await c.token()
+            (try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, "{}")).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+        }
+    }
+
+    @Test("the test clock reads, sets and advances service time; advancing expires holds", arguments: Engine.available)
+    func testClockExpiresHolds(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+        for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
+        try await env.run { c in
+            let token = try await c.token("cap", "cap-secret-1")
+            #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token).json
+                    == .object(["now": .string("2025-06-11T00:35:12Z"), "adjustable": .bool(true)]))
+            for u in 0..<9 {
+                let r = try await c.post("/v2/fulfillment/users/u\(u)/service_options/cart/last_mile", token: token, windowBody)
+                let id = try #require(r.json["service_options"]?[0]?["id"]?.int)
+                #expect(try await c.post("/v2/fulfillment/users/u\(u)/service_options/\(id)/reserve", token: token).status == .ok)
+            }
+            #expect(try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?.isEmpty == true)
+            let moved = try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"advance_seconds":600}"#)
+            #expect(moved.json["now"]?.stringValue == "2025-06-11T00:45:12Z", "\(moved.text)")
+            #expect(try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?.count == 1)
+            #expect(try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-11T01:00:00+01:00"}"#).json["now"]?.stringValue == "2025-06-11T00:00:00Z")
+            #expect(env.clock.now() == Timestamp.parse("2025-06-11T00:00:00Z"))
+            (try await c.post("/v2/fulfillment_sandbox/clock", token: token, "{}")).expectError(.badRequest, "can't be blank", key: "now")
+            (try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"advance_seconds":-5}"#))
+                .expectError(.badRequest, "must be greater than or equal to 0", key: "advance_seconds")
+        }
+    }
+
+    @Test("simulated drivers deliver a staged order by its plan on the service clock, with the documented events", arguments: Engine.available)
+    func simulatedDrivers(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
+        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 60, logger: Logger(label: "sim"))
+        try await env.run { c in
+            let token = try await c.token()
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-2")).status == .ok)
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: token, #"{"bags_count":2}"#).status == .ok)
+        }
+        // Unstaged orders are left alone; the staged one is accepted at once.
+        #expect(await simulator.tick() == 1)
+        var order = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
+        #expect(order.status == .acknowledgedForDelivery && order.driverID == "simulated-SF-001")
+        let plan = try #require(order.plan)
+        // The window starts 01:00Z; the plan waits for it, compressed 60×: about two minutes of service time.
+        #expect(plan.arrival > dispatchNow && plan.arrival < dispatchNow.addingTimeInterval(180), "\(plan)")
+        for _ in 0..<40 where order.status != .delivered {
+            env.clock.advance(by: 5)
+            await simulator.tick()
+            order = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
+        }
+        #expect(order.status == .delivered)
+        let events = try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").map(\.type)
+        let expected = ["brand_new", "staged", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified", "delivering",
+                        "order_location", "arrival_at_customer", "delivered"].map { "fulfillment.\($0)" }
+        #expect(events.filter { $0 != "fulfillment.order_location" } == expected.filter { $0 != "fulfillment.order_location" })
+        #expect(events.contains("fulfillment.order_location"))
+        #expect(try await env.storage.order(retailerID: "alpha", orderID: "D-2")?.status == .brandNew)
+        #expect(order.deliveredAt != nil && order.deliveredAt! >= plan.arrival)
+    }
+
+    @Test("two simulators on one database never apply a step twice", arguments: Engine.available)
+    func competingSimulators(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow)
+        let a = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 600, logger: Logger(label: "a"))
+        let b = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 600, logger: Logger(label: "b"))
+        try await env.run { c in
+            let token = try await c.token()
+            for i in 1...5 {
+                #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-\(i)")).status == .ok)
+                #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-\(i)/staged", token: token, "{}").status == .ok)
+            }
+        }
+        for _ in 0..<30 {
+            env.clock.advance(by: 10)
+            async let x = a.tick()
+            async let y = b.tick()
+            _ = await (x, y)
+        }
+        for i in 1...5 {
+            let events = try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-\(i)").map(\.type)
+            #expect(try await env.storage.order(retailerID: "alpha", orderID: "D-\(i)")?.status == .delivered)
+            for once in ["acknowledged_for_delivery", "at_store", "bags_verified", "delivering", "arrival_at_customer", "delivered"] {
+                #expect(events.filter { $0 == "fulfillment.\(once)" }.count == 1, "D-\(i): \(events)")
+            }
+        }
+    }
+}
