@@ -54,7 +54,7 @@ public final class CallbackOutbox: Sendable {
     public func deliverDue() async -> Int {
         let now = clock.now()
         let due: [CallbackDelivery]
-        do { due = try await storage.claimCallbacks(now: now, limit: batchSize, lease: lease) } catch {
+        do { due = try await storage.claimCallbacks(due: now, leaseNow: wallClock.now(), limit: batchSize, lease: lease) } catch {
             logger.warning("callback outbox: cannot claim: \(error)")
             return 0
         }

@@ -26,15 +26,15 @@ extension PostgresStorage {
                          lastResult: try r["last_result"].decode(String?.self))
     }
 
-    public func claimCallbacks(now: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
-        let t = now.timeIntervalSince1970, until = t + lease, n = Int64(limit)
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
+        let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970, until = w + lease, n = Int64(limit)
         // SKIP LOCKED: workers of several servers never claim the same row; the lease keeps it theirs
         // after the transaction until the attempt is recorded (or the lease runs out after a crash).
         return try await guarded {
             try await rows("""
                 UPDATE order_events SET lease_until = \(until) WHERE id IN (
                     SELECT id FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= \(t)
-                        AND (lease_until IS NULL OR lease_until <= \(t))
+                        AND (lease_until IS NULL OR lease_until <= \(w))
                     ORDER BY next_attempt_at, id LIMIT \(n) FOR UPDATE SKIP LOCKED)
                 RETURNING *
                 """).map(Self.delivery).sorted { $0.rowID < $1.rowID }

@@ -23,16 +23,16 @@ extension SQLiteStorage {
                          nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date), lastResult: r["last_result"])
     }
 
-    public func claimCallbacks(now: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
-        let t = now.timeIntervalSince1970
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
+        let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970
         // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
         return try await write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [t, t, limit])
+                """, arguments: [t, w, limit])
             for r in rows {
-                try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [t + lease, r["id"] as Int64])
+                try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
             }
             return rows.map(Self.delivery)
         }

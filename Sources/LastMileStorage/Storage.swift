@@ -80,9 +80,10 @@ public protocol Storage: Sendable {
 
     // MARK: Callback outbox
 
-    /// Leases up to `limit` pending callbacks that are due at `now` and not leased by another worker
-    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL), until `now + lease`.
-    func claimCallbacks(now: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery]
+    /// Leases up to `limit` pending callbacks that are due at `due` (service time) and not leased by another
+    /// worker (`FOR UPDATE SKIP LOCKED` on PostgreSQL), until `leaseNow + lease`. Leases run on wall-clock
+    /// time: moving a test clock must not expire a lease another server holds.
+    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery]
     /// Records an attempt in the delivery log and sets the callback's next state; releases the lease.
     func recordCallbackAttempt(_ attempt: CallbackAttempt) async throws
     /// The delivery log, newest first.
