@@ -4,12 +4,10 @@ import LastMileStorage
 import PostgresNIO
 
 extension PostgresStorage {
-    public func ordersInFulfillment(limit: Int) async throws -> [OrderRecord] {
-        try await guarded {
-            try await rows("""
-                SELECT * FROM orders WHERE status IN ('staged', 'acknowledged_for_delivery', 'at_store', 'bags_verified', 'delivering')
-                ORDER BY id LIMIT \(Int64(limit))
-                """).map(Self.decodeOrder)
+    public func orders(inStatuses statuses: [OrderStatus], limit: Int) async throws -> [OrderRecord] {
+        let names = statuses.map(\.rawValue)
+        return try await guarded {
+            try await rows("SELECT * FROM orders WHERE status = ANY(\(names)) ORDER BY id LIMIT \(Int64(limit))").map(Self.decodeOrder)
         }
     }
 

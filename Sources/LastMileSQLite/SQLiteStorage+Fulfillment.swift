@@ -4,12 +4,12 @@ import LastMileCore
 import LastMileStorage
 
 extension SQLiteStorage {
-    public func ordersInFulfillment(limit: Int) async throws -> [OrderRecord] {
-        try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM orders WHERE status IN ('staged', 'acknowledged_for_delivery', 'at_store', 'bags_verified', 'delivering')
-                ORDER BY id LIMIT ?
-                """, arguments: [limit]).map(Self.decodeOrder)
+    public func orders(inStatuses statuses: [OrderStatus], limit: Int) async throws -> [OrderRecord] {
+        guard !statuses.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE status IN (\(marks)) ORDER BY id LIMIT ?",
+                             arguments: StatementArguments(statuses.map { $0.rawValue as any DatabaseValueConvertible } + [limit])).map(Self.decodeOrder)
         }
     }
 

@@ -65,6 +65,9 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     /// When the driver reported arriving at the destination.
     public var arrivedAtCustomerAt: Date?
 
+    /// The statuses drivers move orders out of: `staged` … `delivering`.
+    public static let inFulfillment: [OrderStatus] = [.staged, .acknowledgedForDelivery, .atStore, .bagsVerified, .delivering]
+
     /// Added to an order's internal id in capacity commitments so it never ties with a hold id (both
     /// engines use it, so the planner sees the same ids whichever runs).
     public static let commitmentIDOffset: Int64 = 1 << 48

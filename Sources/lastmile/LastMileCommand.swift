@@ -127,7 +127,7 @@ struct Serve: AsyncParsableCommand {
         let http = CallbackOutbox.makeHTTPClient()
         let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger)
         let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger) : nil
-        let fleet = FleetWork(outbox: outbox, simulator: simulator)
+        let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service))
         let group = ServiceGroup(configuration: .init(services: [app, fleet], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await http.shutdown()
@@ -183,16 +183,19 @@ struct Token: AsyncParsableCommand {
     }
 }
 
-/// The background work of a server: the callback outbox and, in development mode, the simulated drivers.
-/// Both stop on graceful shutdown; whatever they had not finished stays in the database for the next start.
+/// The background work of a server: the callback outbox, the rescheduler and, in development mode, the
+/// simulated drivers. They stop on graceful shutdown; whatever they had not finished stays in the database
+/// for the next start (or another server).
 struct FleetWork: Service {
     let outbox: CallbackOutbox
     let simulator: DriverSimulator?
+    let rescheduler: Rescheduler
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run() }
+                group.addTask { await rescheduler.run() }
                 if let simulator { group.addTask { await simulator.run() } }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LastMileAPI
 import LastMileCore
 import LastMileFleet
 import LastMileStorage
@@ -166,5 +167,44 @@ struct SandboxTests {
                 #expect(events.filter { $0 == "fulfillment.\(once)" }.count == 1, "D-\(i): \(events)")
             }
         }
+    }
+}
+
+@Suite("Service rescheduling (§2.0.9)")
+struct ReschedulerTests {
+    @Test("an unassigned order whose window can no longer be served moves to the soonest feasible window, or is canceled unbatchable",
+          arguments: Engine.available)
+    func reschedulesOrCancels(engine: Engine) async throws {
+        let twoDays = testConfigJSON.replacingOccurrences(of: #""scheduling_horizon_days": 1"#, with: #""scheduling_horizon_days": 2"#)
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: twoDays)
+        let rescheduler = Rescheduler(service: env.service)
+        try await env.run { c in
+            let token = try await c.token()
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: token, "{}").status == .ok)
+        }
+        #expect(await rescheduler.tick() == 0) // feasible as booked
+        env.clock.set(to: Timestamp.parse("2025-06-11T02:58:00Z")!) // too late for 01:00–03:00Z
+        #expect(await rescheduler.tick() == 1)
+        let moved = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
+        #expect(moved.status == .rescheduled)
+        #expect(Timestamp.format(moved.windowStart) == "2025-06-11T15:00:00Z" && Timestamp.format(moved.windowEnd) == "2025-06-11T17:00:00Z")
+        let event = try #require(try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").last)
+        #expect(event.type == "fulfillment.rescheduled")
+        #expect(try JSONValue.parse(Data(event.metadata.utf8)) == JSONValue.parse(Data(#"""
+            {"order_id":"D-1","new_window":{"starts_at":"2025-06-11T15:00:00Z","ends_at":"2025-06-11T17:00:00Z"},
+             "previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}
+            """#.utf8)))
+        #expect(await rescheduler.tick() == 0) // stable once moved
+
+        let oneDay = try await TestEnvironment(engine: engine, now: dispatchNow)
+        try await oneDay.run { c in
+            let token = try await c.token()
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-2")).status == .ok)
+        }
+        oneDay.clock.set(to: Timestamp.parse("2025-06-11T02:58:00Z")!)
+        #expect(await Rescheduler(service: oneDay.service).tick() == 1)
+        let canceled = try #require(try await oneDay.storage.order(retailerID: "alpha", orderID: "D-2"))
+        #expect(canceled.status == .canceled && canceled.cancellationReason == .unbatchable)
     }
 }

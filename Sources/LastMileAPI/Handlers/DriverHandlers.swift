@@ -15,7 +15,7 @@ struct DriverHandlers {
 
     /// Staged orders of the driver's retailer that no driver has accepted yet, earliest window first.
     func offers(_ input: HandlerInput) async throws -> Response {
-        let all = try await service.storage.ordersInFulfillment(limit: 1000)
+        let all = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, limit: 1000)
         let open = all.filter { $0.retailerID == input.retailer.id && $0.status == .staged && $0.driverID == nil && $0.batchID == nil }
             .sorted { ($0.windowEnd, $0.id) < ($1.windowEnd, $1.id) }
         var bodies: [DriverOrderBody] = []
@@ -26,7 +26,7 @@ struct DriverHandlers {
     /// The driver's accepted orders that are not delivered yet.
     func assigned(_ input: HandlerInput) async throws -> Response {
         let me = driverID(input)
-        let all = try await service.storage.ordersInFulfillment(limit: 1000)
+        let all = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, limit: 1000)
         var bodies: [DriverOrderBody] = []
         for o in all where o.retailerID == input.retailer.id && o.driverID == me { bodies.append(try await body(o)) }
         return JSONResponse.make(["orders": bodies])

@@ -1,0 +1,84 @@
+import Foundation
+import LastMileCore
+import LastMileFleet
+import LastMileStorage
+import Logging
+
+/// The service's own moves (§2.0.9, last paragraph): an order without a driver whose window can no longer
+/// be served (a shift was removed, or its window end came too close) is moved to the soonest feasible
+/// scheduled window starting at or after its current window start within the horizon (`rescheduled`),
+/// or canceled as `unbatchable` when there is none. Every move is a conditional update with a capacity
+/// re-check in the same transaction, so it never overbooks and two servers never move one order twice.
+public struct Rescheduler: Sendable {
+    let service: LastMileService
+    let capacity: CapacityService
+    var progression: OrderProgression { OrderProgression(storage: service.storage) }
+
+    public init(service: LastMileService) {
+        self.service = service
+        capacity = CapacityService(service: service)
+    }
+
+    public func run(interval: Duration = .seconds(15)) async {
+        while !Task.isCancelled {
+            await tick()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One pass; returns how many orders were moved or canceled.
+    @discardableResult
+    public func tick() async -> Int {
+        do { return try await pass() } catch {
+            service.logger.warning("rescheduler: \(error)")
+            return 0
+        }
+    }
+
+    func pass() async throws -> Int {
+        let now = service.clock.now()
+        let unassigned = try await service.storage.orders(inStatuses: [.brandNew, .staged, .rescheduled], limit: 5_000)
+            .filter { $0.driverID == nil && $0.batchID == nil }
+        var moved = 0
+        for orders in Dictionary(grouping: unassigned, by: { "\($0.retailerID)\u{1F}\($0.locationCode)" }).values {
+            guard let first = orders.first,
+                  let store = try await service.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
+            // The reference order of §2.0.5: earliest window end first.
+            for order in orders.sorted(by: { ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id) }) {
+                if try await move(order, store: store, now: now) { moved += 1 }
+            }
+        }
+        return moved
+    }
+
+    /// Moves or cancels `order` when its window cannot be served any more.
+    func move(_ order: OrderRecord, store: Store, now: Date) async throws -> Bool {
+        let own = order.id + OrderRecord.commitmentIDOffset
+        let others = try await service.storage.commitments(retailerID: order.retailerID, locationCode: order.locationCode, now: now,
+                                                           excludingHoldOfUser: nil).filter { $0.id != own }
+        let planner = capacity.planner(for: store, now: now, commitments: others)
+        if planner.evaluate(windowStart: order.windowStart, windowEnd: order.windowEnd, travelMinutes: order.travelMinutes).available {
+            return false
+        }
+        let candidates = SlotGrid(store: store).scheduledWindows(now: now).map(\.0).filter { $0.start >= order.windowStart }
+        guard let target = candidates.first(where: {
+            planner.evaluate(windowStart: $0.start, windowEnd: $0.end, travelMinutes: order.travelMinutes).available
+        }) else {
+            do {
+                _ = try await progression.cancel(order, reason: .unbatchable, now: now)
+                service.logger.info("order \(order.orderID) canceled: no feasible window left")
+                return true
+            } catch OrderProgression.Failure.lostRace { return false }
+        }
+        var o = order
+        o.status = .rescheduled
+        o.windowStart = target.start
+        o.windowEnd = target.end
+        let event = CallbackEvents.rescheduled(o, previousStart: order.windowStart, previousEnd: order.windowEnd, at: now)
+        let recheck = capacity.booking(store: store, now: now, windows: [target], travelMinutes: order.travelMinutes)
+        guard case .updated = try await service.storage.updateOrder(o, expectedStatus: order.status, events: [event], now: now, recheck: recheck)
+        else { return false } // changed meanwhile or the window filled up: the next pass decides again
+        service.logger.info("order \(order.orderID) rescheduled to \(Timestamp.format(target.start))")
+        return true
+    }
+}
