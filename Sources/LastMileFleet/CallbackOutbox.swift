@@ -94,8 +94,17 @@ public final class CallbackOutbox: Sendable {
         } catch {
             logger.warning("callback outbox: cannot record attempt of \(d.eventID): \(error)")
         }
+        // Attempts are in the delivery log (`lastmile callbacks list --attempts`); the server log keeps to the
+        // first failure of an event and to abandoned events.
         if ok { deliveredCount.add(1, ordering: .relaxed) } else {
-            logger.info("callback \(d.eventID) \(d.name) not delivered: \(status.map { "HTTP \($0)" } ?? failure ?? "")")
+            let why = status.map { "HTTP \($0)" } ?? failure ?? ""
+            if next == .abandon {
+                logger.warning("callback \(d.eventID) \(d.name) abandoned after \(d.attempts + 1) attempts: \(why)")
+            } else if d.attempts == 0 {
+                logger.info("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
+            } else {
+                logger.debug("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
+            }
         }
     }
 

@@ -20,11 +20,11 @@ struct Callbacks: AsyncParsableCommand {
             let storage = try db.open()
             let rows = try await storage.callbackDeliveries(retailerID: retailer, orderID: order, limit: limit)
             print("EVENT_ID".padding(toLength: 21, withPad: " ", startingAt: 0), "STATE    ", "TRIES", "EVENT".padding(toLength: 38, withPad: " ", startingAt: 0),
-                  "ORDER".padding(toLength: 16, withPad: " ", startingAt: 0), "OCCURRED              ", "LAST RESULT")
+                  "ORDER".padding(toLength: 24, withPad: " ", startingAt: 0), "OCCURRED              ", "LAST RESULT")
             for d in rows {
                 print(String(d.eventID).padding(toLength: 21, withPad: " ", startingAt: 0), d.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
                       String(d.attempts).padding(toLength: 5, withPad: " ", startingAt: 0), d.name.padding(toLength: 38, withPad: " ", startingAt: 0),
-                      "\(d.retailerID)/\(d.orderID)".padding(toLength: 16, withPad: " ", startingAt: 0), Timestamp.format(d.occurredAt),
+                      "\(d.retailerID)/\(d.orderID)".padding(toLength: 24, withPad: " ", startingAt: 0), Timestamp.format(d.occurredAt),
                       d.lastResult ?? (d.state == .pending ? "due \(d.nextAttemptAt.map(Timestamp.format) ?? "now")" : ""))
                 if attempts {
                     for a in try await storage.callbackAttempts(rowID: d.rowID) {
