@@ -24,7 +24,7 @@ public final class CallbackOutbox: Sendable {
     public let deliveredCount = Atomic<Int>(0)
 
     public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
-                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 32, lease: TimeInterval = 60) {
+                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 60) {
         self.storage = storage; self.clock = clock; self.wallClock = wallClock; self.client = client
         self.tokens = ReceiverTokens(client: client, wallClock: wallClock); self.logger = logger
         self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize; self.lease = lease
@@ -61,16 +61,21 @@ public final class CallbackOutbox: Sendable {
         if due.isEmpty { return 0 }
         var retailers: [String: Retailer?] = [:]
         for id in Set(due.map(\.retailerID)) { retailers[id] = try? await storage.retailer(id: id) }
-        await withTaskGroup(of: Void.self) { group in
+        let attempts = await withTaskGroup(of: CallbackAttempt.self) { group in
             for d in due {
                 let config = retailers[d.retailerID]??.callbacks
                 group.addTask { await self.attempt(d, config: config) }
             }
+            return await group.reduce(into: [CallbackAttempt]()) { $0.append($1) }
+        }
+        do { try await storage.recordCallbackAttempts(attempts) } catch {
+            // The leases run out and the callbacks are sent again: at least once, never lost.
+            logger.warning("callback outbox: cannot record \(attempts.count) attempts: \(error)")
         }
         return due.count
     }
 
-    func attempt(_ d: CallbackDelivery, config: CallbackConfig?) async {
+    func attempt(_ d: CallbackDelivery, config: CallbackConfig?) async -> CallbackAttempt {
         let started = wallClock.now()
         var status: Int?
         var failure: String?
@@ -88,12 +93,6 @@ public final class CallbackOutbox: Sendable {
                 .map { .retry(at: $0) } ?? .abandon
         }
         let ms = Int(wallClock.now().timeIntervalSince(started) * 1000)
-        do {
-            try await storage.recordCallbackAttempt(CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure,
-                                                                    durationMilliseconds: ms, next: next))
-        } catch {
-            logger.warning("callback outbox: cannot record attempt of \(d.eventID): \(error)")
-        }
         // Attempts are in the delivery log (`lastmile callbacks list --attempts`); the server log keeps to the
         // first failure of an event and to abandoned events.
         if ok { deliveredCount.add(1, ordering: .relaxed) } else {
@@ -106,6 +105,7 @@ public final class CallbackOutbox: Sendable {
                 logger.debug("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
             }
         }
+        return CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure, durationMilliseconds: ms, next: next)
     }
 
     /// One attempt: POST with token and signature; a 401 discards the token and re-sends once (§3.2).

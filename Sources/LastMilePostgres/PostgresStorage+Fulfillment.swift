@@ -39,23 +39,21 @@ extension PostgresStorage {
         }
     }
 
-    public func recordCallbackAttempt(_ a: CallbackAttempt) async throws {
-        let (state, next, outcome): (String, Double?, String) = switch a.next {
-        case .delivered: ("delivered", nil, "delivered")
-        case .retry(let at): ("pending", at.timeIntervalSince1970, "retry")
-        case .abandon: ("failed", nil, "abandoned")
-        }
-        let at = a.at.timeIntervalSince1970, code = a.statusCode.map(Int64.init), ms = Int64(a.durationMilliseconds), summary = a.summary
+    public func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws {
         try await transaction { conn in
-            try await self.exec("""
-                INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome)
-                VALUES (\(a.rowID), \(at), \(code), \(a.error), \(ms), \(outcome))
-                """, conn)
-            try await self.exec("""
-                UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(at)),
-                    callback_state = \(state), next_attempt_at = \(next), lease_until = NULL, last_result = \(summary)
-                WHERE id = \(a.rowID) AND callback_state = 'pending'
-                """, conn)
+            for a in attempts {
+                let (state, next, outcome) = CallbackAttempt.columns(a.next)
+                let at = a.at.timeIntervalSince1970, code = a.statusCode.map(Int64.init), ms = Int64(a.durationMilliseconds), summary = a.summary
+                try await self.exec("""
+                    INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome)
+                    VALUES (\(a.rowID), \(at), \(code), \(a.error), \(ms), \(outcome))
+                    """, conn)
+                try await self.exec("""
+                    UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(at)),
+                        callback_state = \(state), next_attempt_at = \(next), lease_until = NULL, last_result = \(summary)
+                    WHERE id = \(a.rowID) AND callback_state = 'pending'
+                    """, conn)
+            }
         }
     }
 

@@ -38,20 +38,18 @@ extension SQLiteStorage {
         }
     }
 
-    public func recordCallbackAttempt(_ a: CallbackAttempt) async throws {
-        let (state, next, outcome): (String, Double?, String) = switch a.next {
-        case .delivered: ("delivered", nil, "delivered")
-        case .retry(let at): ("pending", at.timeIntervalSince1970, "retry")
-        case .abandon: ("failed", nil, "abandoned")
-        }
+    public func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome])
-            try db.execute(sql: """
-                UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
-                    next_attempt_at = ?, lease_until = NULL, last_result = ? WHERE id = ? AND callback_state = 'pending'
-                """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID])
+            for a in attempts {
+                let (state, next, outcome) = CallbackAttempt.columns(a.next)
+                try db.execute(sql: """
+                    INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome])
+                try db.execute(sql: """
+                    UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
+                        next_attempt_at = ?, lease_until = NULL, last_result = ? WHERE id = ? AND callback_state = 'pending'
+                    """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID])
+            }
         }
     }
 

@@ -107,6 +107,15 @@ public struct CallbackAttempt: Sendable, Equatable {
         self.durationMilliseconds = durationMilliseconds; self.next = next
     }
     public var summary: String { statusCode.map { "HTTP \($0)" } ?? (error ?? "error") }
+
+    /// The stored form of `next`: callback state, next attempt time, attempt outcome.
+    public static func columns(_ next: Next) -> (state: String, nextAttemptAt: Double?, outcome: String) {
+        switch next {
+        case .delivered: return ("delivered", nil, "delivered")
+        case .retry(let at): return ("pending", at.timeIntervalSince1970, "retry")
+        case .abandon: return ("failed", nil, "abandoned")
+        }
+    }
 }
 
 /// A sandbox test driver (§4.2).

@@ -84,8 +84,9 @@ public protocol Storage: Sendable {
     /// worker (`FOR UPDATE SKIP LOCKED` on PostgreSQL), until `leaseNow + lease`. Leases run on wall-clock
     /// time: moving a test clock must not expire a lease another server holds.
     func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery]
-    /// Records an attempt in the delivery log and sets the callback's next state; releases the lease.
-    func recordCallbackAttempt(_ attempt: CallbackAttempt) async throws
+    /// Records attempts in the delivery log and sets each callback's next state, releasing its lease, in
+    /// one transaction (one commit per batch, not per callback).
+    func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws
     /// The delivery log, newest first.
     func callbackDeliveries(retailerID: String?, orderID: String?, limit: Int) async throws -> [CallbackDelivery]
     /// The attempts of one callback, oldest first.

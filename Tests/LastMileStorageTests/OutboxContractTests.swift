@@ -50,10 +50,11 @@ struct OutboxContractTests {
         // Service time far ahead (a moved test clock) does not break a lease held on wall-clock time.
         #expect(try await s.claimCallbacks(due: now.addingTimeInterval(3600), leaseNow: now.addingTimeInterval(59), limit: 100, lease: 60).isEmpty)
         let first = try #require(x.first)
-        try await s.recordCallbackAttempt(CallbackAttempt(rowID: first.rowID, at: now, statusCode: 204, error: nil, durationMilliseconds: 3, next: .delivered))
         let second = try #require(x.last)
-        try await s.recordCallbackAttempt(CallbackAttempt(rowID: second.rowID, at: now, statusCode: 500, error: nil, durationMilliseconds: 3,
-                                                          next: .retry(at: now.addingTimeInterval(30))))
+        try await s.recordCallbackAttempts([
+            CallbackAttempt(rowID: first.rowID, at: now, statusCode: 204, error: nil, durationMilliseconds: 3, next: .delivered),
+            CallbackAttempt(rowID: second.rowID, at: now, statusCode: 500, error: nil, durationMilliseconds: 3, next: .retry(at: now.addingTimeInterval(30))),
+        ])
         // After the lease: everything not delivered is claimable again, the retried one once due.
         let again = try await other.claimCallbacks(due: now.addingTimeInterval(61), leaseNow: now.addingTimeInterval(61), limit: 100, lease: 60)
         #expect(again.count == 39 && !again.contains { $0.rowID == first.rowID })
