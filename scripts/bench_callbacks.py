@@ -21,7 +21,7 @@ db = f"{work}/db.sqlite"
 procs = []
 def serve():
     p = subprocess.Popen([BIN, "serve", "--port", str(sport), "--database", db, "--no-demo", "--config", f"{work}/config.json",
-                          "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "--log-level", os.environ.get("BENCH_LOG_LEVEL", "error")], stdout=open(f"{work}/server.log", "w"), stderr=subprocess.STDOUT)
     procs.append(p)
     for _ in range(100):
         try: urllib.request.urlopen(f"http://127.0.0.1:{sport}/health", timeout=1); return
@@ -65,3 +65,4 @@ try:
     print(f"stage → delivered: {time.time() - t0:.1f} s (speed-up 60, window starting at the next whole hour)")
 finally:
     for p in procs: p.kill()
+    if os.environ.get("BENCH_LOG_LEVEL"): print(f"server log: {work}/server.log")

@@ -59,6 +59,7 @@ public final class CallbackOutbox: Sendable {
             return 0
         }
         if due.isEmpty { return 0 }
+        let started = wallClock.now()
         var retailers: [String: Retailer?] = [:]
         for id in Set(due.map(\.retailerID)) { retailers[id] = try? await storage.retailer(id: id) }
         let attempts = await withTaskGroup(of: CallbackAttempt.self) { group in
@@ -67,6 +68,10 @@ public final class CallbackOutbox: Sendable {
                 group.addTask { await self.attempt(d, config: config) }
             }
             return await group.reduce(into: [CallbackAttempt]()) { $0.append($1) }
+        }
+        let sent = wallClock.now()
+        defer {
+            logger.trace("callback outbox: \(due.count) attempts, sending \(Int(sent.timeIntervalSince(started) * 1000)) ms, recording \(Int(wallClock.now().timeIntervalSince(sent) * 1000)) ms")
         }
         do { try await storage.recordCallbackAttempts(attempts) } catch {
             // The leases run out and the callbacks are sent again: at least once, never lost.
