@@ -24,7 +24,7 @@ public final class CallbackOutbox: Sendable {
     public let deliveredCount = Atomic<Int>(0)
 
     public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
-                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 60) {
+                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300) {
         self.storage = storage; self.clock = clock; self.wallClock = wallClock; self.client = client
         self.tokens = ReceiverTokens(client: client, wallClock: wallClock); self.logger = logger
         self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize; self.lease = lease
@@ -61,11 +61,17 @@ public final class CallbackOutbox: Sendable {
         if due.isEmpty { return 0 }
         let started = wallClock.now()
         var retailers: [String: Retailer?] = [:]
-        for id in Set(due.map(\.retailerID)) { retailers[id] = try? await storage.retailer(id: id) }
+        for id in Set(due.map(\.retailerID)) {
+            // A failed lookup skips the retailer's events this pass (their leases run out); only a retailer
+            // that is gone, or has no callback_url any more, abandons them.
+            do { retailers[id] = .some(try await storage.retailer(id: id)) } catch {
+                logger.warning("callback outbox: cannot read retailer \(id): \(error)")
+            }
+        }
         let attempts = await withTaskGroup(of: CallbackAttempt.self) { group in
             for d in due {
-                let config = retailers[d.retailerID]??.callbacks
-                group.addTask { await self.attempt(d, config: config) }
+                guard let retailer = retailers[d.retailerID] else { continue }
+                group.addTask { await self.attempt(d, config: retailer?.callbacks) }
             }
             return await group.reduce(into: [CallbackAttempt]()) { $0.append($1) }
         }
@@ -82,17 +88,21 @@ public final class CallbackOutbox: Sendable {
 
     func attempt(_ d: CallbackDelivery, config: CallbackConfig?) async -> CallbackAttempt {
         let started = wallClock.now()
+        let at = clock.now()
         var status: Int?
         var failure: String?
-        if let config {
+        // §3.4: no attempt starts more than 24 hours after the first one (e.g. after downtime).
+        let expired = d.firstAttemptAt.map { at.timeIntervalSince($0) > RetrySchedule.giveUpAfter } ?? false
+        if expired {
+            failure = "not attempted: more than 24 hours after the first attempt"
+        } else if let config {
             do { status = try await send(d, config: config) } catch { failure = "\(error)" }
         } else {
             failure = "the retailer has no callback_url any more"
         }
-        let at = clock.now()
         let ok = status.map { (200..<300).contains($0) } ?? false
         let next: CallbackAttempt.Next
-        if ok { next = .delivered } else if config == nil { next = .abandon } else {
+        if ok { next = .delivered } else if config == nil || expired { next = .abandon } else {
             let unit = random.withLock { $0.nextUnit() }
             next = RetrySchedule.nextAttempt(firstAttempt: d.firstAttemptAt ?? at, lastAttempt: at, failures: d.attempts + 1, unit: unit)
                 .map { .retry(at: $0) } ?? .abandon
@@ -110,28 +120,32 @@ public final class CallbackOutbox: Sendable {
                 logger.debug("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
             }
         }
-        return CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure, durationMilliseconds: ms, next: next)
+        return CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure, durationMilliseconds: ms, next: next,
+                               leaseUntil: d.leaseUntil)
     }
 
     /// One attempt: POST with token and signature; a 401 discards the token and re-sends once (§3.2).
     func send(_ d: CallbackDelivery, config: CallbackConfig) async throws -> Int {
         let body = Array(d.body.utf8)
-        var status = try await post(d, body: body, config: config)
-        if status == 401, config.tokenURL != nil {
-            await tokens.discard(retailerID: d.retailerID, config: config)
-            status = try await post(d, body: body, config: config)
+        var (status, token) = try await post(d, body: body, config: config)
+        if status == 401, let token {
+            await tokens.discard(retailerID: d.retailerID, config: config, ifStill: token)
+            (status, _) = try await post(d, body: body, config: config)
         }
         return status
     }
 
-    func post(_ d: CallbackDelivery, body: [UInt8], config: CallbackConfig) async throws -> Int {
+    /// One POST; returns the status and the Bearer token it carried.
+    func post(_ d: CallbackDelivery, body: [UInt8], config: CallbackConfig) async throws -> (Int, String?) {
+        var token: String?
         var request = HTTPClientRequest(url: config.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "LastMile-Callbacks/1")
         if config.tokenURL != nil {
-            let token = try await tokens.token(retailerID: d.retailerID, config: config)
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let t = try await tokens.token(retailerID: d.retailerID, config: config)
+            token = t
+            request.headers.add(name: "Authorization", value: "Bearer \(t)")
         }
         let id = String(d.eventID)
         let timestamp = Int(wallClock.now().timeIntervalSince1970)
@@ -143,7 +157,7 @@ public final class CallbackOutbox: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .seconds(10))
         _ = try? await response.body.collect(upTo: 1 << 20)
-        return Int(response.status.code)
+        return (Int(response.status.code), token)
     }
 }
 

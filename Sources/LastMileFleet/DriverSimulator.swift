@@ -30,7 +30,7 @@ public struct DriverSimulator: Sendable {
     @discardableResult
     public func tick() async -> Int {
         let orders: [OrderRecord]
-        do { orders = try await progression.storage.orders(inStatuses: OrderRecord.inFulfillment, limit: 500) } catch {
+        do { orders = try await progression.storage.orders(inStatuses: OrderRecord.inFulfillment, retailerID: nil, limit: 5_000) } catch {
             logger.warning("driver simulator: \(error)")
             return 0
         }

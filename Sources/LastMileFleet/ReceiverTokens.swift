@@ -33,7 +33,11 @@ actor ReceiverTokens {
         return fetched.token
     }
 
-    func discard(retailerID: String, config: CallbackConfig) { cache[Self.key(retailerID, config)] = nil }
+    /// Forgets the cached token after a 401, unless a concurrent callback already replaced it.
+    func discard(retailerID: String, config: CallbackConfig, ifStill token: String) {
+        let key = Self.key(retailerID, config)
+        if cache[key]?.token == token { cache[key] = nil }
+    }
 
     func fetch(_ c: CallbackConfig) async throws -> (token: String, lifetime: TimeInterval) {
         guard let url = c.tokenURL else { throw Failure(description: "no token_url") }

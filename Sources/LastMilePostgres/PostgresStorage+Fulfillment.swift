@@ -4,10 +4,13 @@ import LastMileStorage
 import PostgresNIO
 
 extension PostgresStorage {
-    public func orders(inStatuses statuses: [OrderStatus], limit: Int) async throws -> [OrderRecord] {
+    public func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord] {
         let names = statuses.map(\.rawValue)
         return try await guarded {
-            try await rows("SELECT * FROM orders WHERE status = ANY(\(names)) ORDER BY id LIMIT \(Int64(limit))").map(Self.decodeOrder)
+            try await rows("""
+                SELECT * FROM orders WHERE status = ANY(\(names)) AND (\(retailerID)::TEXT IS NULL OR retailer_id = \(retailerID))
+                ORDER BY id LIMIT \(Int64(limit))
+                """).map(Self.decodeOrder)
         }
     }
 
@@ -21,7 +24,7 @@ extension PostgresStorage {
                          attempts: Int(try r["attempts"].decode(Int64.self)),
                          firstAttemptAt: try r["first_attempt_at"].decode(Double?.self).map(Codecs.date),
                          nextAttemptAt: try r["next_attempt_at"].decode(Double?.self).map(Codecs.date),
-                         lastResult: try r["last_result"].decode(String?.self))
+                         lastResult: try r["last_result"].decode(String?.self), leaseUntil: try r["lease_until"].decode(Double?.self))
     }
 
     public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
@@ -51,7 +54,7 @@ extension PostgresStorage {
                 try await self.exec("""
                     UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(at)),
                         callback_state = \(state), next_attempt_at = \(next), lease_until = NULL, last_result = \(summary)
-                    WHERE id = \(a.rowID) AND callback_state = 'pending'
+                    WHERE id = \(a.rowID) AND callback_state = 'pending' AND (\(a.leaseUntil)::DOUBLE PRECISION IS NULL OR lease_until = \(a.leaseUntil))
                     """, conn)
             }
         }
@@ -82,7 +85,7 @@ extension PostgresStorage {
         let t = now.timeIntervalSince1970
         return try await guarded {
             try await !rows("""
-                UPDATE order_events SET callback_state = 'pending', next_attempt_at = \(t), first_attempt_at = NULL, lease_until = NULL
+                UPDATE order_events SET callback_state = 'pending', next_attempt_at = \(t), first_attempt_at = NULL, attempts = 0, lease_until = NULL
                 WHERE id = \(rowID) AND callback_state <> 'none' RETURNING id
                 """).isEmpty
         }

@@ -4,12 +4,14 @@ import LastMileCore
 import LastMileStorage
 
 extension SQLiteStorage {
-    public func orders(inStatuses statuses: [OrderStatus], limit: Int) async throws -> [OrderRecord] {
+    public func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord] {
         guard !statuses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
+        let names = statuses.map(\.rawValue)
         return try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE status IN (\(marks)) ORDER BY id LIMIT ?",
-                             arguments: StatementArguments(statuses.map { $0.rawValue as any DatabaseValueConvertible } + [limit])).map(Self.decodeOrder)
+            let arguments: [any DatabaseValueConvertible] = names + [retailerID, retailerID, limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE status IN (\(marks)) AND (? IS NULL OR retailer_id = ?) ORDER BY id LIMIT ?",
+                                    arguments: StatementArguments(arguments)).map(Self.decodeOrder)
         }
     }
 
@@ -20,7 +22,8 @@ extension SQLiteStorage {
                          occurredAt: Codecs.date(r["occurred_at"]), metadata: r["metadata"],
                          state: CallbackDelivery.State(rawValue: r["callback_state"]) ?? .pending, attempts: r["attempts"],
                          firstAttemptAt: (r["first_attempt_at"] as Double?).map(Codecs.date),
-                         nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date), lastResult: r["last_result"])
+                         nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date), lastResult: r["last_result"],
+                         leaseUntil: r["lease_until"])
     }
 
     public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
@@ -34,7 +37,11 @@ extension SQLiteStorage {
             for r in rows {
                 try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
             }
-            return rows.map(Self.delivery)
+            return rows.map { row in
+                var d = Self.delivery(row)
+                d.leaseUntil = w + lease
+                return d
+            }
         }
     }
 
@@ -47,8 +54,9 @@ extension SQLiteStorage {
                     """, arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome])
                 try db.execute(sql: """
                     UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
-                        next_attempt_at = ?, lease_until = NULL, last_result = ? WHERE id = ? AND callback_state = 'pending'
-                    """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID])
+                        next_attempt_at = ?, lease_until = NULL, last_result = ?
+                    WHERE id = ? AND callback_state = 'pending' AND (? IS NULL OR lease_until = ?)
+                    """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID, a.leaseUntil, a.leaseUntil])
             }
         }
     }
@@ -76,7 +84,7 @@ extension SQLiteStorage {
     public func resendCallback(rowID: Int64, now: Date) async throws -> Bool {
         try await write { db in
             try db.execute(sql: """
-                UPDATE order_events SET callback_state = 'pending', next_attempt_at = ?, first_attempt_at = NULL, lease_until = NULL
+                UPDATE order_events SET callback_state = 'pending', next_attempt_at = ?, first_attempt_at = NULL, attempts = 0, lease_until = NULL
                 WHERE id = ? AND callback_state <> 'none'
                 """, arguments: [now.timeIntervalSince1970, rowID])
             return db.changesCount == 1

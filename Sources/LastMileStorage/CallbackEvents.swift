@@ -74,16 +74,18 @@ public struct CallbackDelivery: Sendable, Equatable {
     public var firstAttemptAt: Date?
     public var nextAttemptAt: Date?
     public var lastResult: String?
+    /// The lease this worker holds (seconds since 1970, wall clock): recording an attempt requires it still.
+    public var leaseUntil: Double?
 
     /// Event ids exceed 2^53 (§3.5 says they may), so receivers that parse them as doubles fail early.
     public static let eventIDBase: Int64 = 1_874_400_000_000_000_000
     public var eventID: Int64 { Self.eventIDBase + rowID }
 
     public init(rowID: Int64, retailerID: String, orderID: String, name: String, occurredAt: Date, metadata: String, state: State,
-                attempts: Int, firstAttemptAt: Date?, nextAttemptAt: Date?, lastResult: String?) {
+                attempts: Int, firstAttemptAt: Date?, nextAttemptAt: Date?, lastResult: String?, leaseUntil: Double? = nil) {
         self.rowID = rowID; self.retailerID = retailerID; self.orderID = orderID; self.name = name; self.occurredAt = occurredAt
         self.metadata = metadata; self.state = state; self.attempts = attempts; self.firstAttemptAt = firstAttemptAt
-        self.nextAttemptAt = nextAttemptAt; self.lastResult = lastResult
+        self.nextAttemptAt = nextAttemptAt; self.lastResult = lastResult; self.leaseUntil = leaseUntil
     }
 
     /// The envelope of §3.5, byte-identical on every retry (built only from stored values).
@@ -102,9 +104,12 @@ public struct CallbackAttempt: Sendable, Equatable {
     public var error: String?
     public var durationMilliseconds: Int
     public var next: Next
-    public init(rowID: Int64, at: Date, statusCode: Int?, error: String?, durationMilliseconds: Int, next: Next) {
+    /// The lease the attempt was made under; a record whose lease was lost (expired and taken by another
+    /// worker, or reset by a resend) changes nothing.
+    public var leaseUntil: Double?
+    public init(rowID: Int64, at: Date, statusCode: Int?, error: String?, durationMilliseconds: Int, next: Next, leaseUntil: Double? = nil) {
         self.rowID = rowID; self.at = at; self.statusCode = statusCode; self.error = error
-        self.durationMilliseconds = durationMilliseconds; self.next = next
+        self.durationMilliseconds = durationMilliseconds; self.next = next; self.leaseUntil = leaseUntil
     }
     public var summary: String { statusCode.map { "HTTP \($0)" } ?? (error ?? "error") }
 

@@ -64,6 +64,9 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     public var announcedLateEstimate: Date?
     /// When the driver reported arriving at the destination.
     public var arrivedAtCustomerAt: Date?
+    /// Moved by the sandbox (batches, simulated rescheduling), which bypasses capacity: the service's own
+    /// rescheduler leaves such orders alone.
+    public var sandboxManaged: Bool?
 
     /// The statuses drivers move orders out of: `staged` … `delivering`.
     public static let inFulfillment: [OrderStatus] = [.staged, .acknowledgedForDelivery, .atStore, .bagsVerified, .delivering]

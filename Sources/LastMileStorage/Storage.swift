@@ -75,8 +75,9 @@ public protocol Storage: Sendable {
     /// Events of an order, oldest first.
     func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent]
 
-    /// Orders of every retailer in these statuses (what drivers and the rescheduler look at), oldest first.
-    func orders(inStatuses statuses: [OrderStatus], limit: Int) async throws -> [OrderRecord]
+    /// Orders in these statuses, of one retailer or of all (what drivers and the rescheduler look at),
+    /// oldest first.
+    func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord]
 
     // MARK: Callback outbox
 

@@ -144,6 +144,29 @@ struct CallbackTests {
         await receiver.stop()
     }
 
+    @Test("no attempt starts more than 24 hours after the first: a late retry is abandoned unsent", arguments: Engine.available)
+    func abandonAfterADay(engine: Engine) async throws {
+        let first = try await CallbackReceiver.start()
+        let port = first.port
+        await first.stop()
+        let http = CallbackOutbox.makeHTTPClient()
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: CallbackReceiver.config(port: port))
+        let outbox = makeOutbox(env, client: http)
+        try await env.run { c in
+            let token = try await c.token()
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
+        }
+        #expect(await outbox.deliverDue() == 1) // refused
+        let receiver = try await CallbackReceiver.start(port: port)
+        env.clock.advance(by: 25 * 3600) // e.g. the service was down for a day
+        #expect(await outbox.deliverDue() == 1)
+        let log = try await env.storage.callbackDeliveries(retailerID: nil, orderID: "D-1", limit: 1)
+        #expect(log.first?.state == .failed && log.first?.attempts == 2, "\(log)")
+        #expect(receiver.received.isEmpty)
+        try await http.shutdown()
+        await receiver.stop()
+    }
+
     @Test("only subscribed events are queued; a 401 refreshes the token and re-sends within the same attempt", arguments: Engine.available)
     func subscriptionsAndTokenRefresh(engine: Engine) async throws {
         let receiver = try await CallbackReceiver.start()

@@ -102,9 +102,11 @@ struct SandboxTests {
             let moved = try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"advance_seconds":600}"#)
             #expect(moved.json["now"]?.stringValue == "2025-06-11T00:45:12Z", "\(moved.text)")
             #expect(try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?.count == 1)
-            #expect(try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-11T01:00:00+01:00"}"#).json["now"]?.stringValue == "2025-06-11T00:00:00Z")
-            #expect(env.clock.now() == Timestamp.parse("2025-06-11T00:00:00Z"))
+            #expect(try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-11T02:00:00+01:00"}"#).json["now"]?.stringValue == "2025-06-11T01:00:00Z")
+            #expect(env.clock.now() == Timestamp.parse("2025-06-11T01:00:00Z"))
             (try await c.post("/v2/fulfillment_sandbox/clock", token: token, "{}")).expectError(.badRequest, "can't be blank", key: "now")
+            (try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-10T00:00:00Z"}"#))
+                .expectError(.badRequest, "must not be earlier than the current service time", key: "now")
             (try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"advance_seconds":-5}"#))
                 .expectError(.badRequest, "must be greater than or equal to 0", key: "advance_seconds")
         }
@@ -196,6 +198,16 @@ struct ReschedulerTests {
              "previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}
             """#.utf8)))
         #expect(await rescheduler.tick() == 0) // stable once moved
+        // A window the sandbox moved (bypassing capacity) is left alone.
+        try await env.run { c in
+            let token = try await c.token()
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-3", start: "2025-06-11T08:00:00-07:00", end: "2025-06-11T10:00:00-07:00")).status == .ok)
+            #expect(try await c.post("/v2/fulfillment_sandbox/orders/D-3/callbacks", token: token, #"{"event_name":"rescheduled"}"#).status == .ok)
+        }
+        env.clock.set(to: Timestamp.parse("2025-06-12T02:58:00Z")!) // long after its window (D-1 is moved again)
+        await rescheduler.tick()
+        let d3 = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-3"))
+        #expect(d3.status == .rescheduled && Timestamp.format(d3.windowStart) == "2025-06-11T17:00:00Z", "\(d3.windowStart)")
 
         let oneDay = try await TestEnvironment(engine: engine, now: dispatchNow)
         try await oneDay.run { c in

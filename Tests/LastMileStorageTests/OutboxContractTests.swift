@@ -58,13 +58,23 @@ struct OutboxContractTests {
         // After the lease: everything not delivered is claimable again, the retried one once due.
         let again = try await other.claimCallbacks(due: now.addingTimeInterval(61), leaseNow: now.addingTimeInterval(61), limit: 100, lease: 60)
         #expect(again.count == 39 && !again.contains { $0.rowID == first.rowID })
+        #expect(again.allSatisfy { $0.leaseUntil == (now.timeIntervalSince1970 + 61 + 60) })
         #expect(again.first { $0.rowID == second.rowID }?.attempts == 1)
         let log = try await s.callbackDeliveries(retailerID: "r1", orderID: first.orderID, limit: 5)
         #expect(log.map(\.state) == [.delivered] && log.first?.lastResult == "HTTP 204")
         #expect(try await s.callbackAttempts(rowID: first.rowID).map(\.statusCode) == [204])
+        // A worker whose lease ran out and was taken over cannot record over the new holder.
+        let stale = try #require(x.first { $0.rowID != first.rowID && $0.rowID != second.rowID })
+        let holder = try #require(again.first { $0.rowID == stale.rowID })
+        try await s.recordCallbackAttempts([CallbackAttempt(rowID: stale.rowID, at: now, statusCode: 200, error: nil, durationMilliseconds: 1,
+                                                            next: .delivered, leaseUntil: stale.leaseUntil)])
+        #expect(try await s.callbackDeliveries(retailerID: nil, orderID: stale.orderID, limit: 1).first?.state == .pending)
+        try await s.recordCallbackAttempts([CallbackAttempt(rowID: holder.rowID, at: now, statusCode: 200, error: nil, durationMilliseconds: 1,
+                                                            next: .delivered, leaseUntil: holder.leaseUntil)])
+        #expect(try await s.callbackDeliveries(retailerID: nil, orderID: stale.orderID, limit: 1).first?.state == .delivered)
         #expect(try await s.resendCallback(rowID: first.rowID, now: now.addingTimeInterval(200)))
         let resent = try await s.claimCallbacks(due: now.addingTimeInterval(200), leaseNow: now.addingTimeInterval(200), limit: 100, lease: 60)
-        #expect(resent.contains { $0.rowID == first.rowID })
+        #expect(resent.first { $0.rowID == first.rowID }?.attempts == 0) // a fresh retry budget
         try await other.close()
         try await s.close()
     }

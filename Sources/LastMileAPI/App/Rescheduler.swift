@@ -37,8 +37,8 @@ public struct Rescheduler: Sendable {
 
     func pass() async throws -> Int {
         let now = service.clock.now()
-        let unassigned = try await service.storage.orders(inStatuses: [.brandNew, .staged, .rescheduled], limit: 5_000)
-            .filter { $0.driverID == nil && $0.batchID == nil }
+        let unassigned = try await service.storage.orders(inStatuses: [.brandNew, .staged, .rescheduled], retailerID: nil, limit: 5_000)
+            .filter { $0.driverID == nil && $0.batchID == nil && $0.sandboxManaged != true }
         var moved = 0
         for orders in Dictionary(grouping: unassigned, by: { "\($0.retailerID)\u{1F}\($0.locationCode)" }).values {
             guard let first = orders.first,

@@ -15,8 +15,8 @@ struct DriverHandlers {
 
     /// Staged orders of the driver's retailer that no driver has accepted yet, earliest window first.
     func offers(_ input: HandlerInput) async throws -> Response {
-        let all = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, limit: 1000)
-        let open = all.filter { $0.retailerID == input.retailer.id && $0.status == .staged && $0.driverID == nil && $0.batchID == nil }
+        let staged = try await service.storage.orders(inStatuses: [.staged], retailerID: input.retailer.id, limit: 1000)
+        let open = staged.filter { $0.driverID == nil && $0.batchID == nil }
             .sorted { ($0.windowEnd, $0.id) < ($1.windowEnd, $1.id) }
         var bodies: [DriverOrderBody] = []
         for o in open { bodies.append(try await body(o)) }
@@ -26,9 +26,9 @@ struct DriverHandlers {
     /// The driver's accepted orders that are not delivered yet.
     func assigned(_ input: HandlerInput) async throws -> Response {
         let me = driverID(input)
-        let all = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, limit: 1000)
+        let mine = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, retailerID: input.retailer.id, limit: 5000)
         var bodies: [DriverOrderBody] = []
-        for o in all where o.retailerID == input.retailer.id && o.driverID == me { bodies.append(try await body(o)) }
+        for o in mine where o.driverID == me { bodies.append(try await body(o)) }
         return JSONResponse.make(["orders": bodies])
     }
 
@@ -91,7 +91,7 @@ struct DriverHandlers {
     func act(_ input: HandlerInput, mine: Bool = true,
              _ change: (OrderRecord, Store) async throws -> OrderRecord) async throws -> Response {
         let orderID = input.params["order_id"] ?? ""
-        for attempt in 0..<2 {
+        for _ in 0..<3 {
             guard FieldRules.isValidIdentifier(orderID), let o = try await service.storage.order(retailerID: input.retailer.id, orderID: orderID),
                   !mine || o.driverID == driverID(input) else { throw ServiceError.notFound }
             if !mine, o.driverID != nil || o.batchID != nil {
@@ -102,8 +102,8 @@ struct DriverHandlers {
                 return JSONResponse.make(try await body(try await change(o, store)))
             } catch OrderProgression.Failure.notAllowed(let status) {
                 throw ServiceError.state("Not allowed while the order is \(status.rawValue)")
-            } catch OrderProgression.Failure.lostRace where attempt == 0 {
-                continue
+            } catch OrderProgression.Failure.lostRace {
+                continue // re-read and decide again
             }
         }
         throw ServiceError(.conflict, "The order changed while the step was applied; read it again.", code: 4001)

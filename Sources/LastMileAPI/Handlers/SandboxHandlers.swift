@@ -78,18 +78,32 @@ struct SandboxHandlers {
         guard var batch = try await service.storage.insertBatch(retailerID: retailer.id, shopperID: shopper.id, orderIDs: orders.map(\.orderID))
         else { throw busy }
         let now = input.now
-        for var o in orders {
-            // Staged first (with its callback), and joined to the batch in the same write.
+        var claimed: [OrderRecord] = []
+        for (i, order) in orders.enumerated() {
+            // Staged first (with its callback) and joined to the batch in one conditional write. An order
+            // that changed meanwhile (another batch, a simulated driver, the retailer) fails the request;
+            // the batch is closed so the test driver is free again.
+            var o = order
             let before = o.status
             o.batchID = batch.id
             o.driverID = "shopper-\(shopper.id)"
+            o.sandboxManaged = true
             var events: [OrderEvent] = []
             if before != .staged {
                 o.status = .staged
                 o.everStaged = true
                 events.append(CallbackEvents.staged(o, at: now))
             }
-            _ = try await service.storage.updateOrder(o, expectedStatus: before, events: events, now: now, recheck: nil)
+            guard case .updated(let saved) = try await service.storage.updateOrder(o, expectedStatus: before, events: events, now: now, recheck: nil)
+            else {
+                for var c in claimed {
+                    c.batchID = nil; c.driverID = nil
+                    _ = try? await service.storage.updateOrder(c, expectedStatus: c.status, events: [], now: now, recheck: nil)
+                }
+                try await service.storage.setBatchState(id: batch.id, state: "completed")
+                throw ServiceError.state("Order is already assigned to a batch", key: "orders[\(i)].id")
+            }
+            claimed.append(saved)
         }
         batch = try await enter(batch, upTo: target, now: now)
         return JSONResponse.make(BatchBody(id: batch.id, workflow_state: batch.state))
@@ -143,21 +157,43 @@ struct SandboxHandlers {
         return batch
     }
 
+    /// The order status each batch state leads to.
+    static let statusOfState: [String: OrderStatus] = [
+        "brand_new": .staged, "acknowledged_for_delivery": .acknowledgedForDelivery, "at_store": .atStore,
+        "bags_verified": .bagsVerified, "delivering": .delivering, "completed": .delivered,
+    ]
+
+    /// Applies a state to one order, idempotently: an order already there (or past it), canceled or out of
+    /// the batch is left alone; a lost race re-reads the order and tries again.
     func apply(_ state: String, to order: OrderRecord, now: Date) async throws {
         let p = progression
-        switch state {
-        case "acknowledged_for_delivery":
-            let eta = now.addingTimeInterval(15 * 60)
-            let arrival = eta.addingTimeInterval(Double(order.travelMinutes) * 60)
-            let plan = TripPlan(acceptedAt: now, atStore: eta, departure: eta, arrival: arrival, delivered: arrival)
-            _ = try await p.accept(order, driverID: order.driverID ?? "sandbox", plan: plan, now: now, announceLate: false)
-        case "at_store": _ = try await p.arriveAtStore(order, now: now)
-        case "bags_verified": _ = try await p.verifyBags(order, now: now)
-        case "delivering":
-            guard let store = try await service.storage.store(retailerID: order.retailerID, locationCode: order.locationCode) else { return }
-            _ = try await p.depart(order, store: store.point, eta: now.addingTimeInterval(Double(order.travelMinutes) * 60), now: now)
-        case "completed": _ = try await p.deliver(order, now: now)
-        default: break
+        let order0 = order
+        for _ in 0..<3 {
+            guard let o = try await service.storage.order(retailerID: order0.retailerID, orderID: order0.orderID),
+                  o.batchID == order0.batchID, o.status != .canceled,
+                  let target = Self.statusOfState[state], let step = DriverStep.allCases.first(where: { $0.to == target }),
+                  step.from.contains(o.status) else { return }
+            do {
+                switch state {
+                case "acknowledged_for_delivery":
+                    let eta = now.addingTimeInterval(15 * 60)
+                    let arrival = eta.addingTimeInterval(Double(o.travelMinutes) * 60)
+                    let plan = TripPlan(acceptedAt: now, atStore: eta, departure: eta, arrival: arrival, delivered: arrival)
+                    _ = try await p.accept(o, driverID: o.driverID ?? "sandbox", plan: plan, now: now, announceLate: false)
+                case "at_store": _ = try await p.arriveAtStore(o, now: now)
+                case "bags_verified": _ = try await p.verifyBags(o, now: now)
+                case "delivering":
+                    let store = try await service.storage.store(retailerID: o.retailerID, locationCode: o.locationCode)
+                    _ = try await p.depart(o, store: store?.point ?? o.destination, eta: now.addingTimeInterval(Double(o.travelMinutes) * 60), now: now)
+                case "completed": _ = try await p.deliver(o, now: now)
+                default: return
+                }
+                return
+            } catch OrderProgression.Failure.lostRace {
+                continue
+            } catch OrderProgression.Failure.notAllowed {
+                return
+            }
         }
     }
 
@@ -172,19 +208,28 @@ struct SandboxHandlers {
         guard FieldRules.isValidIdentifier(orderID), let order = try await service.storage.order(retailerID: input.retailer.id, orderID: orderID)
         else { throw ServiceError.notFound }
         let notAllowed = ServiceError.state("Event cannot be simulated for an order in its current status", key: "event_name")
-        do {
-            switch name {
-            case "canceled": _ = try await progression.cancel(order, reason: .instacartDriven, now: input.now)
-            case "rescheduled":
-                let window = DeliveryWindow(start: order.windowStart.addingTimeInterval(7200), end: order.windowEnd.addingTimeInterval(7200))
-                _ = try await progression.reschedule(order, to: window, now: input.now)
-            default:
-                _ = try await progression.announceLate(order, start: order.windowStart, end: order.windowEnd.addingTimeInterval(1800), now: input.now)
+        var current = order
+        for attempt in 0..<3 {
+            do {
+                switch name {
+                case "canceled": _ = try await progression.cancel(current, reason: .instacartDriven, now: input.now)
+                case "rescheduled":
+                    var o = current
+                    o.sandboxManaged = true // the rescheduler leaves windows the sandbox moved alone
+                    let window = DeliveryWindow(start: o.windowStart.addingTimeInterval(7200), end: o.windowEnd.addingTimeInterval(7200))
+                    _ = try await progression.reschedule(o, to: window, now: input.now)
+                default:
+                    _ = try await progression.announceLate(current, start: current.windowStart, end: current.windowEnd.addingTimeInterval(1800),
+                                                           now: input.now)
+                }
+                return JSONResponse.make(SuccessBody(success: true))
+            } catch OrderProgression.Failure.notAllowed { throw notAllowed } catch OrderProgression.Failure.lostRace where attempt < 2 {
+                // Changed meanwhile (a driver step, the retailer): decide again on the fresh order.
+                guard let fresh = try await service.storage.order(retailerID: order.retailerID, orderID: order.orderID) else { throw ServiceError.notFound }
+                current = fresh
             }
-        } catch OrderProgression.Failure.notAllowed { throw notAllowed } catch OrderProgression.Failure.lostRace {
-            throw ServiceError(.conflict, "The order changed while the event was applied; try again.", code: 4001)
         }
-        return JSONResponse.make(SuccessBody(success: true))
+        throw ServiceError.unavailable
     }
 
     // MARK: Test clock (project addition)
@@ -203,6 +248,10 @@ struct SandboxHandlers {
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
         guard let clock = service.clock as? any AdjustableClock else {
             throw ServiceError.state("The service clock of this process cannot be moved")
+        }
+        // Time only moves forward: holds, orders and queued callbacks were stamped with the current time.
+        if let target, target < clock.now() {
+            throw ServiceError.badRequest("must not be earlier than the current service time", key: "now")
         }
         if let target { clock.set(to: target) } else if let seconds { clock.advance(by: TimeInterval(seconds)) }
         return JSONResponse.make(ClockBody(now: Timestamp.format(clock.now()), adjustable: true))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import LastMileCore
 import NIOCore
 import Synchronization
@@ -68,8 +69,11 @@ final class CallbackReceiver: Sendable {
             return Response(status: .init(code: status))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test-receiver")
+        logger.logLevel = .critical // stopping it by cancellation logs harmless shutdown errors
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0); continuation.finish() })
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0); continuation.finish() },
+                              logger: logger)
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = stream.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw CancellationError() }
