@@ -13,9 +13,14 @@ public struct DriverSimulator: Sendable {
     let clock: any ServiceClock
     let speedUp: Double
     let logger: Logger
+    let dispatcher: (any TripDispatcher)?
 
-    public init(storage: any Storage, clock: any ServiceClock, speedUp: Double, logger: Logger) {
+    /// `dispatcher` picks the driver and the earliest pickup from the store's capacity plan; without one
+    /// (or when the plan has no room any more, e.g. the window has passed) a store-wide simulated driver
+    /// takes the order at once and `late_delivery` tells the retailer when it will arrive.
+    public init(storage: any Storage, clock: any ServiceClock, speedUp: Double, logger: Logger, dispatcher: (any TripDispatcher)? = nil) {
         self.progression = OrderProgression(storage: storage); self.clock = clock; self.speedUp = max(speedUp, 1); self.logger = logger
+        self.dispatcher = dispatcher
     }
 
     /// Runs until cancelled, one pass per `interval`.
@@ -35,7 +40,7 @@ public struct DriverSimulator: Sendable {
             return 0
         }
         var steps = 0
-        for order in orders where order.batchID == nil && (order.driverID == nil || order.driverID!.hasPrefix(Self.driverPrefix)) {
+        for order in orders where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
             do { if try await advance(order) { steps += 1 } } catch OrderProgression.Failure.lostRace {
                 continue
             } catch {
@@ -51,10 +56,15 @@ public struct DriverSimulator: Sendable {
         guard let store = try await progression.storage.store(retailerID: order.retailerID, locationCode: order.locationCode) else { return false }
         switch order.status {
         case .staged:
+            let assignment = try await dispatcher?.assign(order, store: store, now: now)
             let plan = TripPlan.plan(acceptedAt: now, windowStart: order.windowStart, travelMinutes: order.travelMinutes,
                                      pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
-                                     speedUp: speedUp)
-            _ = try await progression.accept(order, driverID: Self.driverPrefix + store.locationCode, plan: plan, now: now)
+                                     notBefore: assignment?.pickup, speedUp: speedUp)
+            var simulated = order
+            simulated.simulatedDriver = true
+            // The plan's driver id as is, so the capacity check keeps the trip with that shift.
+            let driver = assignment?.driverID ?? Self.driverPrefix + store.locationCode
+            _ = try await progression.accept(simulated, driverID: driver, plan: plan, now: now)
         case .acknowledgedForDelivery:
             guard let plan = order.plan, now >= plan.atStore else { return false }
             _ = try await progression.arriveAtStore(order, now: now)
@@ -83,4 +93,10 @@ public struct DriverSimulator: Sendable {
         }
         return true
     }
+}
+
+/// Chooses who delivers an order, following the store's capacity plan (§2.0.5).
+public protocol TripDispatcher: Sendable {
+    /// The driver the plan gives the order and its earliest pickup (`t0`), or nil when the plan has no room.
+    func assign(_ order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, pickup: Date)?
 }

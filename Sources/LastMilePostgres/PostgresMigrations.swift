@@ -58,6 +58,8 @@ enum PostgresMigrations {
         ]),
         ("v4-fulfillment", [
             "ALTER TABLE orders ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+            // The accepted order's driver and planned return: the capacity check keeps it with that driver.
+            "ALTER TABLE orders ADD COLUMN driver_id TEXT, ADD COLUMN busy_until DOUBLE PRECISION",
             "CREATE INDEX orders_in_fulfillment ON orders (status, id)",
             // NULL = no callbacks; '*' = every event; else ' name name ' (what insertEvent matches).
             "ALTER TABLE retailers ADD COLUMN callback_events TEXT",

@@ -136,9 +136,10 @@ extension PostgresStorage {
             let status = order.status.rawValue, ws = order.windowStart.timeIntervalSince1970, we = order.windowEnd.timeIntervalSince1970
             let travel = Int64(order.travelMinutes), data = try Self.encode(order), expected = expectedStatus.rawValue
             let revision = order.revision ?? 0
+            let driver = order.capacityAssignment?.driverID, busy = order.capacityAssignment?.busyUntil.timeIntervalSince1970
             let updated = try await self.rows("""
                 UPDATE orders SET status = \(status), window_start = \(ws), window_end = \(we), travel_minutes = \(travel), data = \(data),
-                    revision = revision + 1
+                    revision = revision + 1, driver_id = \(driver), busy_until = \(busy)
                 WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expected) AND revision = \(revision)
                 RETURNING id
                 """, conn)

@@ -353,7 +353,7 @@ public final class PostgresStorage: Storage {
             """, conn)
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
         let orders = try await rows("""
-            SELECT id, created_at, window_start, window_end, travel_minutes FROM orders
+            SELECT id, created_at, window_start, window_end, travel_minutes, status, driver_id, busy_until FROM orders
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
             """, conn)
         func commitment(_ r: PostgresRandomAccessRow, offset: Int64) throws -> Commitment {
@@ -361,6 +361,11 @@ public final class PostgresStorage: Storage {
                        windowStart: Codecs.date(try r["window_start"].decode(Double.self)), windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
                        travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)))
         }
-        return try holds.map { try commitment($0, offset: 0) } + orders.map { try commitment($0, offset: OrderRecord.commitmentIDOffset) }
+        return try holds.map { try commitment($0, offset: 0) } + orders.map { r in
+            var c = try commitment(r, offset: OrderRecord.commitmentIDOffset)
+            c.assignment = OrderRecord.assignment(status: try r["status"].decode(String.self), driverID: try r["driver_id"].decode(String?.self),
+                                                  busyUntil: try r["busy_until"].decode(Double?.self), now: now)
+            return c
+        }
     }
 }

@@ -128,6 +128,9 @@ enum SQLiteMigrations {
         m.registerMigration("v4-fulfillment") { db in
             try db.execute(sql: """
                 ALTER TABLE orders ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                -- The accepted order's driver and planned return: the capacity check keeps it with that driver.
+                ALTER TABLE orders ADD COLUMN driver_id TEXT;
+                ALTER TABLE orders ADD COLUMN busy_until REAL;
                 CREATE INDEX orders_in_fulfillment ON orders (status, id);
                 -- NULL = no callbacks; '*' = every event; else ' name name ' (what insertEvent matches).
                 ALTER TABLE retailers ADD COLUMN callback_events TEXT;

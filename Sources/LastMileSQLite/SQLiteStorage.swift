@@ -284,14 +284,18 @@ public final class SQLiteStorage: Storage {
         // Order ids are offset so they never tie with hold ids in the planner's (…, id) ordering.
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let orders = try Row.fetchAll(db, sql: """
-            SELECT id, created_at, window_start, window_end, travel_minutes FROM orders
+            SELECT id, created_at, window_start, window_end, travel_minutes, status, driver_id, busy_until FROM orders
             WHERE retailer_id = ? AND location_code = ? AND status IN (\(statuses))
             """, arguments: [retailerID, locationCode])
         func commitment(_ row: Row, offset: Int64) -> Commitment {
             Commitment(id: (row["id"] as Int64) + offset, createdAt: Codecs.date(row["created_at"]), windowStart: Codecs.date(row["window_start"]),
                        windowEnd: Codecs.date(row["window_end"]), travelMinutes: row["travel_minutes"])
         }
-        return rows.map { commitment($0, offset: 0) } + orders.map { commitment($0, offset: OrderRecord.commitmentIDOffset) }
+        return rows.map { commitment($0, offset: 0) } + orders.map { row in
+            var c = commitment(row, offset: OrderRecord.commitmentIDOffset)
+            c.assignment = OrderRecord.assignment(status: row["status"], driverID: row["driver_id"], busyUntil: row["busy_until"], now: now)
+            return c
+        }
     }
 
 
@@ -371,11 +375,13 @@ public final class SQLiteStorage: Storage {
                 if order.withHandoffTime { order.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
             }
             try db.execute(sql: """
-                UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?, revision = revision + 1
+                UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?, revision = revision + 1,
+                    driver_id = ?, busy_until = ?
                 WHERE retailer_id = ? AND order_id = ? AND status = ? AND revision = ?
                 """, arguments: [order.status.rawValue, order.windowStart.timeIntervalSince1970, order.windowEnd.timeIntervalSince1970,
-                                 order.travelMinutes, try Self.encode(order), order.retailerID, order.orderID, expectedStatus.rawValue,
-                                 order.revision ?? 0])
+                                 order.travelMinutes, try Self.encode(order), order.capacityAssignment?.driverID,
+                                 order.capacityAssignment?.busyUntil.timeIntervalSince1970, order.retailerID, order.orderID,
+                                 expectedStatus.rawValue, order.revision ?? 0])
             guard db.changesCount == 1 else { return .statusChanged }
             for event in events { try Self.insertEvent(db, order, event) }
             order.revision = (order.revision ?? 0) + 1

@@ -67,6 +67,23 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     /// Moved by the sandbox (batches, simulated rescheduling), which bypasses capacity: the service's own
     /// rescheduler leaves such orders alone.
     public var sandboxManaged: Bool?
+    /// Accepted by a simulated driver (development mode), which moves it on.
+    public var simulatedDriver: Bool?
+
+    /// The driver an accepted order stays with, and until when it keeps them busy (§2.0.5), as stored in
+    /// the `driver_id`/`busy_until` columns the capacity check reads.
+    public var capacityAssignment: (driverID: String, busyUntil: Date)? {
+        guard [.acknowledgedForDelivery, .atStore, .bagsVerified, .delivering].contains(status), let driverID,
+              let back = plan?.returnAt ?? plan?.arrival else { return nil }
+        return (driverID, back)
+    }
+
+    /// The commitment assignment of a stored order row.
+    public static func assignment(status: String, driverID: String?, busyUntil: Double?, now: Date) -> Commitment.Assignment? {
+        guard let driverID, let busyUntil,
+              [.acknowledgedForDelivery, .atStore, .bagsVerified, .delivering].contains(OrderStatus(rawValue: status)) else { return nil }
+        return Commitment.Assignment(driverID: driverID, busyUntil: max(Date(timeIntervalSince1970: busyUntil), now))
+    }
 
     /// The statuses drivers move orders out of: `staged` … `delivering`.
     public static let inFulfillment: [OrderStatus] = [.staged, .acknowledgedForDelivery, .atStore, .bagsVerified, .delivering]

@@ -126,7 +126,8 @@ struct Serve: AsyncParsableCommand {
         }
         let http = CallbackOutbox.makeHTTPClient()
         let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger)
-        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger) : nil
+        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger,
+                                                    dispatcher: CapacityDispatcher(service: service)) : nil
         let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service))
         let group = ServiceGroup(configuration: .init(services: [app, fleet], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

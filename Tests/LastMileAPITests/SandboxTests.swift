@@ -115,7 +115,8 @@ struct SandboxTests {
     @Test("simulated drivers deliver a staged order by its plan on the service clock, with the documented events", arguments: Engine.available)
     func simulatedDrivers(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, now: dispatchNow)
-        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 60, logger: Logger(label: "sim"))
+        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 60, logger: Logger(label: "sim"),
+                                        dispatcher: CapacityDispatcher(service: env.service))
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
@@ -125,7 +126,8 @@ struct SandboxTests {
         // Unstaged orders are left alone; the staged one is accepted at once.
         #expect(await simulator.tick() == 1)
         var order = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
-        #expect(order.status == .acknowledgedForDelivery && order.driverID == "simulated-SF-001")
+        // Dispatched to a shift of the plan (D-2, booked in the same window, keeps the first driver).
+        #expect(order.status == .acknowledgedForDelivery && order.driverID?.hasPrefix("virtual-SF-001-") == true && order.simulatedDriver == true, "\(order.driverID ?? "nil")")
         let plan = try #require(order.plan)
         // The window starts 01:00Z; the plan waits for it, compressed 60×: about two minutes of service time.
         #expect(plan.arrival > dispatchNow && plan.arrival < dispatchNow.addingTimeInterval(180), "\(plan)")
@@ -142,6 +144,33 @@ struct SandboxTests {
         #expect(events.contains("fulfillment.order_location"))
         #expect(try await env.storage.order(retailerID: "alpha", orderID: "D-2")?.status == .brandNew)
         #expect(order.deliveredAt != nil && order.deliveredAt! >= plan.arrival)
+    }
+
+    @Test("dispatch follows the capacity plan: one driver takes two orders one after the other", arguments: Engine.available)
+    func dispatchFollowsThePlan(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
+        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 1, logger: Logger(label: "sim"),
+                                        dispatcher: CapacityDispatcher(service: env.service))
+        try await env.run { c in
+            let token = try await c.token("cap", "cap-secret-1")
+            for id in ["C-1", "C-2"] {
+                let body = #"{"order_id":"\#(id)","location_code":"CAP-1","start_at":"2025-06-11T01:00:00Z","end_at":"2025-06-11T03:00:00Z","first_name":"A","last_name":"B","user_phone":"+14155550123","items_count":1,"items_weight":1,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
+                #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, body).status == .ok)
+                #expect(try await c.post("/v2/fulfillment/lastmile/orders/\(id)/staged", token: token, "{}").status == .ok)
+            }
+        }
+        #expect(await simulator.tick() == 2)
+        let first = try #require(try await env.storage.order(retailerID: "cap", orderID: "C-1"))
+        let second = try #require(try await env.storage.order(retailerID: "cap", orderID: "C-2"))
+        #expect(first.driverID == "solo" && second.driverID == "solo")
+        let p1 = try #require(first.plan), p2 = try #require(second.plan)
+        #expect(p1.arrival >= first.windowStart && p1.arrival <= first.windowEnd)
+        // The second trip starts when the only driver is back from the first.
+        #expect(p2.pickup >= p1.returnAt!, "\(p1) \(p2)")
+        #expect(p2.arrival <= second.windowEnd)
+        // Accepted trips stay with their driver in the capacity check (§2.0.5).
+        let commitments = try await env.storage.commitments(retailerID: "cap", locationCode: "CAP-1", now: env.clock.now(), excludingHoldOfUser: nil)
+        #expect(commitments.compactMap(\.assignment?.driverID) == ["solo", "solo"])
     }
 
     @Test("two simulators on one database never apply a step twice", arguments: Engine.available)

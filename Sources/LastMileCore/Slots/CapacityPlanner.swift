@@ -36,6 +36,8 @@ public struct PlanOutcome: Sendable, Equatable {
     public var handoff: Date?
     /// The candidate's planned arrival at the customer.
     public var arrival: Date?
+    /// The driver whose shift the plan gives the candidate (dispatch follows it).
+    public var driverID: String? = nil
     public static let unavailable = PlanOutcome(available: false, handoff: nil, arrival: nil)
 }
 
@@ -169,7 +171,8 @@ public struct CapacityPlanner: Sendable {
             state[i] = a + dropoff + queue[k].travel
             k += 1
         }
-        return PlanOutcome(available: true, handoff: Date(timeIntervalSince1970: t0), arrival: Date(timeIntervalSince1970: arr))
+        return PlanOutcome(available: true, handoff: Date(timeIntervalSince1970: t0), arrival: Date(timeIntervalSince1970: arr),
+                           driverID: shifts[ci].driverID)
     }
 
     private func travelMinutesSeconds(_ m: Int) -> Double { Double(m * 60) }
