@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import LastMileStorage
 import Logging
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -120,6 +121,8 @@ public final class CallbackOutbox: Sendable {
                 logger.debug("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
             }
         }
+        let outcome = switch next { case .delivered: "delivered"; case .retry: "retry"; case .abandon: "abandoned" }
+        Counter(label: "lastmile_callback_attempts_total", dimensions: [("outcome", outcome)]).increment()
         return CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure, durationMilliseconds: ms, next: next,
                                leaseUntil: d.leaseUntil)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LastMileCore
 import LastMileStorage
+import Metrics
 
 /// Moves orders along the driver workflow and the service's own transitions (§2.0.9), writing each change
 /// with its callbacks in one conditional update. The driver API, the simulated drivers and the sandbox all
@@ -20,6 +21,7 @@ public struct OrderProgression: Sendable {
     func commit(_ order: OrderRecord, from before: OrderStatus, _ events: [OrderEvent], now: Date) async throws -> OrderRecord {
         guard case .updated(let saved) = try await storage.updateOrder(order, expectedStatus: before, events: events, now: now, recheck: nil)
         else { throw Failure.lostRace }
+        for e in events { Counter(label: "lastmile_fulfillment_events_total", dimensions: [("event", e.type)]).increment() }
         return saved
     }
 

@@ -7,6 +7,8 @@ import LastMilePostgres
 import LastMileSQLite
 import LastMileStorage
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 @main
@@ -112,8 +114,10 @@ struct Serve: AsyncParsableCommand {
         } catch let e as ConfigFile.LoadError {
             throw ValidationError(e.description)
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = LastMileService(storage: storage, clock: clock, directory: directory, mode: m, logger: logger,
-                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride)
+                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride, metrics: registry)
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         let host = cfg.host
         let serviceClock = clock

@@ -110,6 +110,12 @@ struct CallbackTests {
         let attempts = try await env.storage.callbackAttempts(rowID: try #require(log.first?.rowID))
         #expect(attempts.map(\.statusCode) == [500, 200])
         #expect(receiver.received.count == 1)
+        // The operator's view: attempts by outcome and requests by route, in Prometheus text format.
+        let metrics = try await env.run { c in try await c.request(.get, "/metrics") }
+        #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+        #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="retry"}"#))
+        #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="delivered"}"#))
+        #expect(metrics.text.contains(#"lastmile_http_requests_total{route="POST /v2/fulfillment/lastmile/orders",status="200"}"#), "\(metrics.text.prefix(2000))")
         env.clock.advance(by: 3600)
         #expect(await outbox.deliverDue() == 0)
         try await http.shutdown()

@@ -91,6 +91,13 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     var t = RouteTable<Handler>()
     t.add(.get, "/health", access: .open, body: .none) { _ in JSONResponse.make(["status": "ok"]) }
     t.add(.get, "/openapi.yaml", access: .open, body: .none) { _ in OpenAPIDocument.response() }
+    // Prometheus text format; expose it on a private network only (operators' scrapers, no token).
+    if let registry = service.metrics {
+        t.add(.get, "/metrics", access: .open, body: .none) { _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
     t.add(.post, "/v2/oauth/token", access: .oauth, body: .none, oauthRoute(oauth.issueToken))
     t.add(.post, "/v2/oauth/token/revoke", access: .oauth, body: .none, oauthRoute(oauth.revokeToken))
     t.add(.post, "/v2/fulfillment/users", access: fulfillment, users.create)

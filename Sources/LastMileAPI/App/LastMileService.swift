@@ -2,6 +2,7 @@ import Foundation
 import LastMileCore
 import LastMileStorage
 import Logging
+import Prometheus
 
 public enum ServiceMode: String, Sendable, CaseIterable {
     case development, production
@@ -21,10 +22,12 @@ public final class LastMileService: Sendable {
     public let oauthRateLimit: Int
     /// When set, replaces every retailer's configured rate limit (benchmarks raise it).
     public let rateLimitOverride: Int?
+    /// Where `/metrics` reads from (the registry behind the process's metrics factory); nil = no endpoint.
+    public let metrics: PrometheusCollectorRegistry?
 
     public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
                 estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
-                oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil,
+                oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil, metrics: PrometheusCollectorRegistry? = nil,
                 monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
         self.storage = storage
         self.clock = clock
@@ -34,6 +37,7 @@ public final class LastMileService: Sendable {
         self.logger = logger
         self.oauthRateLimit = oauthRateLimit
         self.rateLimitOverride = rateLimitOverride
+        self.metrics = metrics
         retailerLimiter = RateLimiter(seconds: monotonicSeconds)
         oauthLimiter = RateLimiter(seconds: monotonicSeconds)
     }

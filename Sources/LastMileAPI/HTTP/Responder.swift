@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Metrics
 import Hummingbird
 import LastMileCore
 import LastMileStorage
@@ -62,10 +63,12 @@ public struct LastMileResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let now = service.clock.now()
+        let started = ContinuousClock.now // request duration for metrics: monotonic, not service time
         var headers = HTTPFields()
         var response: Response
+        var route = "unmatched"
         do {
-            response = try await handle(request, context: context, now: now, headers: &headers)
+            response = try await handle(request, context: context, now: now, headers: &headers, route: &route)
         } catch let e as ServiceError {
             response = ErrorEnvelope.response(e)
             if e.kind == .unauthorized {
@@ -84,14 +87,19 @@ public struct LastMileResponder: HTTPResponder {
         }
         for field in headers { response.headers[field.name] = field.value }
         response.headers[.requestID] = Self.requestID(request.headers[.requestID])
+        // Labelled by route pattern (bounded cardinality), never by raw path.
+        Counter(label: "lastmile_http_requests_total", dimensions: [("route", route), ("status", String(response.status.code))]).increment()
+        Timer(label: "lastmile_http_request_duration_seconds", dimensions: [("route", route)], preferredDisplayUnit: .seconds)
+            .record(duration: ContinuousClock.now - started)
         return response
     }
 
-    func handle(_ request: Request, context: Context, now: Date, headers: inout HTTPFields) async throws -> Response {
+    func handle(_ request: Request, context: Context, now: Date, headers: inout HTTPFields, route pattern: inout String) async throws -> Response {
         // 1. Route (sandbox routes exist only in development mode).
         guard let (route, params) = routes.match(method: request.method, path: request.uri.path),
               !route.sandbox || service.mode == .development
         else { throw ServiceError.notFound }
+        pattern = "\(request.method.rawValue) \(route.pattern)"
 
         var caller: Caller?
         switch route.access {

@@ -6,9 +6,19 @@ import LastMileAPI
 import LastMileCore
 import LastMileSQLite
 import LastMileStorage
+import Metrics
+import Prometheus
 @_exported import LastMileTestSupport
 import NIOCore
 import Testing
+
+/// The process's metrics: bootstrapped once (MetricsSystem allows one bootstrap per process) and served by
+/// every test environment's `/metrics`.
+let sharedMetrics: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
 
 /// Loaded once: the shipped postal directory.
 let sharedDirectory: PostalDirectory = try! Bootstrap.loadDirectory()
@@ -112,7 +122,7 @@ final class TestEnvironment: Sendable {
         try await storage.applyConfiguration(parsed)
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
         service = LastMileService(storage: storage, clock: clock, directory: sharedDirectory, mode: mode,
-                                  oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride,
+                                  oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride, metrics: sharedMetrics,
                                   monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 })
     }
 
