@@ -21,8 +21,6 @@ public final class CallbackOutbox: Sendable {
     let random: Mutex<RandomNumberGenerator64>
     let batchSize: Int
     let lease: TimeInterval
-    /// Events delivered since start (for the log and benchmarks).
-    public let deliveredCount = Atomic<Int>(0)
 
     public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
                 logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300) {
@@ -111,7 +109,7 @@ public final class CallbackOutbox: Sendable {
         let ms = Int(wallClock.now().timeIntervalSince(started) * 1000)
         // Attempts are in the delivery log (`lastmile callbacks list --attempts`); the server log keeps to the
         // first failure of an event and to abandoned events.
-        if ok { deliveredCount.add(1, ordering: .relaxed) } else {
+        if !ok {
             let why = status.map { "HTTP \($0)" } ?? failure ?? ""
             if next == .abandon {
                 logger.warning("callback \(d.eventID) \(d.name) abandoned after \(d.attempts + 1) attempts: \(why)")

@@ -34,20 +34,9 @@ public struct OrderProgression: Sendable {
         o.status = .acknowledgedForDelivery
         o.driverID = driverID
         o.plan = plan
-        o.announcedStoreETA = plan.atStore
         var events = [CallbackEvents.acknowledged(o, at: now), CallbackEvents.atStoreETA(o, eta: plan.atStore, at: now)]
         if announceLate, let late = lateEvent(&o, estimate: plan.arrival, now: now) { events.append(late) }
         return try await commit(o, from: before, events, now: now)
-    }
-
-    /// A new estimate of the driver's arrival at the store (driver API): `at_store_eta` again when it moved
-    /// by five minutes or more.
-    public func updateStoreETA(_ order: OrderRecord, eta: Date, now: Date) async throws -> OrderRecord {
-        guard order.status == .acknowledgedForDelivery else { throw Failure.notAllowed(order.status) }
-        if let last = order.announcedStoreETA, abs(eta.timeIntervalSince(last)) < 300 { return order }
-        var o = order
-        o.announcedStoreETA = eta
-        return try await commit(o, from: o.status, [CallbackEvents.atStoreETA(o, eta: eta, at: now)], now: now)
     }
 
     public func arriveAtStore(_ order: OrderRecord, now: Date) async throws -> OrderRecord {

@@ -91,9 +91,7 @@ extension PostgresStorage {
                 guard let decision = decide(commitments) else { return .full }
                 var created = order
                 created.holdID = holdID
-                created.windowStart = decision.window.start
-                created.windowEnd = decision.window.end
-                if created.withHandoffTime { created.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+                created.book(decision)
                 let status = created.status.rawValue, ws = created.windowStart.timeIntervalSince1970, we = created.windowEnd.timeIntervalSince1970
                 let travel = Int64(created.travelMinutes), at = created.createdAt.timeIntervalSince1970, data = try Self.encode(created)
                 let row = try await self.rows("""
@@ -129,9 +127,7 @@ extension PostgresStorage {
                 let commitments = try await self.loadCommitments(conn, retailerID: order.retailerID, locationCode: order.locationCode, now: now,
                                                                  excludingHoldOfUser: nil).filter { $0.id != own }
                 guard let decision = recheck(commitments) else { return .full }
-                order.windowStart = decision.window.start
-                order.windowEnd = decision.window.end
-                if order.withHandoffTime { order.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+                order.book(decision)
             }
             let status = order.status.rawValue, ws = order.windowStart.timeIntervalSince1970, we = order.windowEnd.timeIntervalSince1970
             let travel = Int64(order.travelMinutes), data = try Self.encode(order), expected = expectedStatus.rawValue

@@ -328,9 +328,7 @@ public final class SQLiteStorage: Storage {
             guard let decision = decide(commitments) else { return .full }
             var created = order
             created.holdID = holdID
-            created.windowStart = decision.window.start
-            created.windowEnd = decision.window.end
-            if created.withHandoffTime { created.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+            created.book(decision)
             try db.execute(sql: """
                 INSERT INTO orders (retailer_id, order_id, user_id, location_code, status, window_start, window_end, travel_minutes, created_at, data)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -370,9 +368,7 @@ public final class SQLiteStorage: Storage {
                 let commitments = try Self.loadCommitments(db, retailerID: order.retailerID, locationCode: order.locationCode,
                                                            now: now, excludingHoldOfUser: nil).filter { $0.id != own }
                 guard let decision = recheck(commitments) else { return .full }
-                order.windowStart = decision.window.start
-                order.windowEnd = decision.window.end
-                if order.withHandoffTime { order.handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+                order.book(decision)
             }
             try db.execute(sql: """
                 UPDATE orders SET status = ?, window_start = ?, window_end = ?, travel_minutes = ?, data = ?, revision = revision + 1,

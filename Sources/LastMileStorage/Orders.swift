@@ -59,8 +59,7 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     public var everStaged: Bool?
     /// When the last `fulfillment.order_location` was produced (at most one per 60 s).
     public var lastLocationEventAt: Date?
-    /// The last announced store ETA and arrival estimate (repeat events only when they move).
-    public var announcedStoreETA: Date?
+    /// The last announced arrival estimate (`late_delivery` repeats only when it moves).
     public var announcedLateEstimate: Date?
     /// When the driver reported arriving at the destination.
     public var arrivedAtCustomerAt: Date?
@@ -73,20 +72,25 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     /// The driver an accepted order stays with, and until when it keeps them busy (§2.0.5), as stored in
     /// the `driver_id`/`busy_until` columns the capacity check reads.
     public var capacityAssignment: (driverID: String, busyUntil: Date)? {
-        guard [.acknowledgedForDelivery, .atStore, .bagsVerified, .delivering].contains(status), let driverID,
-              let back = plan?.returnAt ?? plan?.arrival else { return nil }
+        guard status.isWithDriver, let driverID, let back = plan?.returnAt ?? plan?.arrival else { return nil }
         return (driverID, back)
     }
 
     /// The commitment assignment of a stored order row.
     public static func assignment(status: String, driverID: String?, busyUntil: Double?, now: Date) -> Commitment.Assignment? {
-        guard let driverID, let busyUntil,
-              [.acknowledgedForDelivery, .atStore, .bagsVerified, .delivering].contains(OrderStatus(rawValue: status)) else { return nil }
+        guard let driverID, let busyUntil, OrderStatus(rawValue: status)?.isWithDriver == true else { return nil }
         return Commitment.Assignment(driverID: driverID, busyUntil: max(Date(timeIntervalSince1970: busyUntil), now))
     }
 
+    /// Books the window (and, when the order asked for one, the handoff time) a capacity check decided.
+    public mutating func book(_ decision: BookingDecision) {
+        windowStart = decision.window.start
+        windowEnd = decision.window.end
+        if withHandoffTime { handoffTime = decision.handoff.map(Timestamp.floorToSecond) }
+    }
+
     /// The statuses drivers move orders out of: `staged` … `delivering`.
-    public static let inFulfillment: [OrderStatus] = [.staged, .acknowledgedForDelivery, .atStore, .bagsVerified, .delivering]
+    public static let inFulfillment: [OrderStatus] = [.staged] + OrderStatus.allCases.filter(\.isWithDriver)
 
     /// Added to an order's internal id in capacity commitments so it never ties with a hold id (both
     /// engines use it, so the planner sees the same ids whichever runs).

@@ -20,6 +20,14 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// A driver has accepted the order and keeps it until delivery (§2.0.5: "acknowledged_for_delivery or later").
+    public var isWithDriver: Bool {
+        switch self {
+        case .acknowledgedForDelivery, .atStore, .bagsVerified, .delivering: return true
+        default: return false
+        }
+    }
+
     public var canUpdate: Bool { self == .brandNew || self == .rescheduled }
     public var canStage: Bool { self == .brandNew || self == .rescheduled || self == .staged }
     /// Retailer cancel (G5/H6); `canceled` is a no-op handled separately.
