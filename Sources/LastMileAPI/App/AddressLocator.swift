@@ -38,6 +38,18 @@ struct AddressLocator: Sendable {
         }
     }
 
+    /// An order's address (F1, H2) located and checked against `store` (§2.0.2, errors keyed `address`):
+    /// the point and the trip's travel minutes.
+    func requireDeliverable(_ address: AddressFields, to store: Store, retailerID: String) async throws -> (located: Located, travelMinutes: Int) {
+        let located = locate(address)
+        let outcome = AddressClassifier.classify(point: located?.point, lines: [address.line1, address.line2],
+                                                 stores: try await lastMileStores(retailerID: retailerID), requested: store,
+                                                 estimator: service.estimator)
+        let travel = try requireDeliverable(outcome, areaKey: "address").travelMinutes
+        guard let located else { throw ServiceError.internalError } // deliverable implies located
+        return (located, travel)
+    }
+
     /// Active, non-pickup-only stores.
     func lastMileStores(retailerID: String) async throws -> [Store] {
         try await service.storage.stores(retailerID: retailerID).filter(\.isAvailableForLastMile)

@@ -93,12 +93,7 @@ struct DispatchHandlers {
         }
         guard let store = try await service.storage.store(retailerID: retailer.id, locationCode: f.locationCode), store.isAvailableForLastMile
         else { throw ServiceError.storeNotAvailable }
-        let located = locator.locate(f.address)
-        let outcome = AddressClassifier.classify(point: located?.point, lines: [f.address.line1, f.address.line2],
-                                                 stores: try await locator.lastMileStores(retailerID: retailer.id), requested: store,
-                                                 estimator: service.estimator)
-        let travel = try locator.requireDeliverable(outcome, areaKey: "address").travelMinutes
-        guard let located else { throw ServiceError.internalError }
+        let (located, travel) = try await locator.requireDeliverable(f.address, to: store, retailerID: retailer.id)
         let customer = locator.locality(city: f.address.city, located: located)
         if f.alcoholic {
             // R1 and R2 do not depend on the window: report them first.

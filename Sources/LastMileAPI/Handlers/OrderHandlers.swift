@@ -162,12 +162,7 @@ struct OrderHandlers {
         guard hold.locationCode == store.locationCode else {
             throw ServiceError.badRequest("Service option hold is for a different store", key: "location_code")
         }
-        let located = locator.locate(f.address)
-        let outcome = AddressClassifier.classify(point: located?.point, lines: [f.address.line1, f.address.line2],
-                                                 stores: try await locator.lastMileStores(retailerID: retailer.id), requested: store,
-                                                 estimator: service.estimator)
-        let travel = try locator.requireDeliverable(outcome, areaKey: "address").travelMinutes
-        guard let located else { throw ServiceError.internalError }
+        let (located, travel) = try await locator.requireDeliverable(f.address, to: store, retailerID: retailer.id)
         // The booked window (§2.6.1), narrowed by start_at/end_at within the option's window.
         var window: DeliveryWindow
         switch option.type {
