@@ -40,8 +40,16 @@ public struct DriverSimulator: Sendable {
             return 0
         }
         var steps = 0
+        var stores: [String: Store?] = [:] // each store read once per pass
         for order in orders where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
-            do { if try await advance(order) { steps += 1 } } catch OrderProgression.Failure.lostRace {
+            do {
+                let key = "\(order.retailerID)\u{1F}\(order.locationCode)"
+                if stores[key] == nil {
+                    stores[key] = .some(try await progression.storage.store(retailerID: order.retailerID, locationCode: order.locationCode))
+                }
+                guard let store = stores[key] ?? nil else { continue }
+                if try await advance(order, at: store) { steps += 1 }
+            } catch OrderProgression.Failure.lostRace {
                 continue
             } catch {
                 logger.warning("driver simulator: order \(order.orderID): \(error)")
@@ -51,9 +59,8 @@ public struct DriverSimulator: Sendable {
     }
 
     /// Takes the order's next step if its planned time has come.
-    func advance(_ order: OrderRecord) async throws -> Bool {
+    func advance(_ order: OrderRecord, at store: Store) async throws -> Bool {
         let now = clock.now()
-        guard let store = try await progression.storage.store(retailerID: order.retailerID, locationCode: order.locationCode) else { return false }
         switch order.status {
         case .staged:
             let assignment = try await dispatcher?.assign(order, store: store, now: now)

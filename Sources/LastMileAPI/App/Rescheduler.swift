@@ -43,19 +43,29 @@ public struct Rescheduler: Sendable {
         for orders in Dictionary(grouping: unassigned, by: { "\($0.retailerID)\u{1F}\($0.locationCode)" }).values {
             guard let first = orders.first,
                   let store = try await service.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
+            // The store's commitments are read once, and again only after a move changed them.
+            var commitments: [Commitment]?
             // The reference order of §2.0.5: earliest window end first.
             for order in orders.sorted(by: { ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id) }) {
-                if try await move(order, store: store, now: now) { moved += 1 }
+                let current: [Commitment]
+                if let commitments { current = commitments } else {
+                    current = try await service.storage.commitments(retailerID: first.retailerID, locationCode: first.locationCode,
+                                                                    now: now, excludingHoldOfUser: nil)
+                }
+                commitments = current
+                if try await move(order, store: store, commitments: current, now: now) {
+                    moved += 1
+                    commitments = nil
+                }
             }
         }
         return moved
     }
 
     /// Moves or cancels `order` when its window cannot be served any more.
-    func move(_ order: OrderRecord, store: Store, now: Date) async throws -> Bool {
+    func move(_ order: OrderRecord, store: Store, commitments: [Commitment], now: Date) async throws -> Bool {
         let own = order.id + OrderRecord.commitmentIDOffset
-        let others = try await service.storage.commitments(retailerID: order.retailerID, locationCode: order.locationCode, now: now,
-                                                           excludingHoldOfUser: nil).filter { $0.id != own }
+        let others = commitments.filter { $0.id != own }
         let planner = capacity.planner(for: store, now: now, commitments: others)
         if planner.evaluate(windowStart: order.windowStart, windowEnd: order.windowEnd, travelMinutes: order.travelMinutes).available {
             return false

@@ -18,18 +18,14 @@ struct DriverHandlers {
         let staged = try await service.storage.orders(inStatuses: [.staged], retailerID: input.retailer.id, limit: 1000)
         let open = staged.filter { $0.driverID == nil && $0.batchID == nil }
             .sorted { ($0.windowEnd, $0.id) < ($1.windowEnd, $1.id) }
-        var bodies: [DriverOrderBody] = []
-        for o in open { bodies.append(try await body(o)) }
-        return JSONResponse.make(["offers": bodies])
+        return JSONResponse.make(["offers": try await bodies(open, retailerID: input.retailer.id)])
     }
 
     /// The driver's accepted orders that are not delivered yet.
     func assigned(_ input: HandlerInput) async throws -> Response {
         let me = driverID(input)
         let mine = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, retailerID: input.retailer.id, limit: 5000)
-        var bodies: [DriverOrderBody] = []
-        for o in mine where o.driverID == me { bodies.append(try await body(o)) }
-        return JSONResponse.make(["orders": bodies])
+        return JSONResponse.make(["orders": try await bodies(mine.filter { $0.driverID == me }, retailerID: input.retailer.id)])
     }
 
     func accept(_ input: HandlerInput) async throws -> Response {
@@ -99,7 +95,7 @@ struct DriverHandlers {
             }
             guard let store = try await service.storage.store(retailerID: o.retailerID, locationCode: o.locationCode) else { throw ServiceError.notFound }
             do {
-                return JSONResponse.make(try await body(try await change(o, store)))
+                return JSONResponse.make(DriverOrderBody(try await change(o, store), store: store))
             } catch OrderProgression.Failure.notAllowed(let status) {
                 throw ServiceError.state("Not allowed while the order is \(status.rawValue)")
             } catch OrderProgression.Failure.lostRace {
@@ -109,9 +105,10 @@ struct DriverHandlers {
         throw ServiceError(.conflict, "The order changed while the step was applied; read it again.", code: 4001)
     }
 
-    func body(_ o: OrderRecord) async throws -> DriverOrderBody {
-        let store = try await service.storage.store(retailerID: o.retailerID, locationCode: o.locationCode)
-        return DriverOrderBody(o, store: store)
+    /// The driver's view of orders, with the retailer's stores read once.
+    func bodies(_ orders: [OrderRecord], retailerID: String) async throws -> [DriverOrderBody] {
+        let stores = Dictionary(try await service.storage.stores(retailerID: retailerID).map { ($0.locationCode, $0) }, uniquingKeysWith: { a, _ in a })
+        return orders.map { DriverOrderBody($0, store: stores[$0.locationCode]) }
     }
 }
 
