@@ -124,9 +124,7 @@ struct CallbackTests {
 
     @Test("receiver down: events wait and retry, then all arrive once it is back", arguments: Engine.available)
     func receiverDownThenBack(engine: Engine) async throws {
-        let first = try await CallbackReceiver.start()
-        let port = first.port
-        await first.stop() // nothing listens on the port now
+        let port = try await CallbackReceiver.vacantPort()
         let http = CallbackOutbox.makeHTTPClient()
         let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: CallbackReceiver.config(port: port))
         let outbox = makeOutbox(env, client: http)
@@ -152,9 +150,7 @@ struct CallbackTests {
 
     @Test("no attempt starts more than 24 hours after the first: a late retry is abandoned unsent", arguments: Engine.available)
     func abandonAfterADay(engine: Engine) async throws {
-        let first = try await CallbackReceiver.start()
-        let port = first.port
-        await first.stop()
+        let port = try await CallbackReceiver.vacantPort()
         let http = CallbackOutbox.makeHTTPClient()
         let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: CallbackReceiver.config(port: port))
         let outbox = makeOutbox(env, client: http)

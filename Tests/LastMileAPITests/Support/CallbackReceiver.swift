@@ -83,6 +83,13 @@ final class CallbackReceiver: Sendable {
         return receiver
     }
 
+    /// A port a receiver listened on and no longer does: the receiver is down, and can come back there.
+    static func vacantPort() async throws -> Int {
+        let receiver = try await start()
+        await receiver.stop()
+        return receiver.port
+    }
+
     func stop() async {
         task.cancel()
         _ = await task.result
