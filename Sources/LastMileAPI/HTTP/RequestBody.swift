@@ -13,6 +13,22 @@ enum RequestBodyDecoder {
     static let invalidJSON = ServiceError.badRequest("The request body is not valid JSON.", key: "body")
     static let notObject = ServiceError.badRequest("The request body must be a JSON object.", key: "body")
 
+    /// Valid JSON beyond what any endpoint needs; refused before any work proportional to its shape.
+    static func beyondLimits(_ failure: JSONParser.Failure) -> ServiceError {
+        switch failure {
+        case .syntax: return invalidJSON
+        case .tooDeep(let limit):
+            return .badRequest("The request body is nested too deeply (maximum depth is \(limit)).", key: "body")
+        case .tooManyValues(let limit):
+            return .badRequest("The request body has too many values (maximum is \(limit)).", key: "body")
+        }
+    }
+
+    /// Parses a body with the standard limits, mapping each failure to its 400.
+    static func parse(_ data: Data) throws(ServiceError) -> JSONValue {
+        do { return try JSONValue.parse(data) } catch { throw beyondLimits(error) }
+    }
+
     /// Collects the body, mapping an oversized one to 413.
     static func collect(_ request: Request) async throws -> ByteBuffer {
         do {
@@ -34,8 +50,7 @@ enum RequestBodyDecoder {
         if let media = mediaType(request), media != "application/json" { throw wrongType }
         let data = Data(buffer: buffer)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
-        guard String(validating: data, as: UTF8.self) != nil, let value = try? JSONValue.parse(data) else { throw invalidJSON }
-        guard case .object(let o) = value else { throw notObject }
+        guard case .object(let o) = try parse(data) else { throw notObject }
         return o
     }
 }

@@ -10,11 +10,16 @@ import LastMileStorage
 struct OAuthHandlers {
     let service: LastMileService
     static let tokenLifetime: TimeInterval = 86_400
+    /// Credentials fit in a few hundred bytes; a larger body is refused before it is parsed, since these
+    /// endpoints are reachable without a token.
+    static let maxBodyBytes = 4096
+    /// OAuth bodies are flat: `{"client_id": …}` or a form.
+    static let bodyLimits = JSONParser.Limits(maxDepth: 4, maxValues: 64)
 
     /// The body as string parameters; JSON non-string values count as absent.
     static func parameters(_ input: HandlerInput) async throws -> [String: String] {
         let buffer: ByteBuffer
-        do { buffer = try await RequestBodyDecoder.collect(input.request) } catch { throw OAuthFailure.tooLarge }
+        do { buffer = try await input.request.body.collect(upTo: maxBodyBytes) } catch { throw OAuthFailure.tooLarge }
         let data = Data(buffer: buffer)
         let media = RequestBodyDecoder.mediaType(input.request)
         if media == "application/x-www-form-urlencoded" {
@@ -30,7 +35,7 @@ struct OAuthHandlers {
         }
         guard media == nil || media == "application/json" else { throw OAuthFailure.invalidRequest }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
-        guard let value = try? JSONValue.parse(data), case .object(let o) = value else { throw OAuthFailure.invalidRequest }
+        guard let value = try? JSONValue.parse(data, limits: bodyLimits), case .object(let o) = value else { throw OAuthFailure.invalidRequest }
         return o.compactMapValues { $0.stringValue?.trimmingCharacters(in: .whitespaces) }.filter { !$0.value.isEmpty }
     }
 
@@ -43,12 +48,41 @@ struct OAuthHandlers {
         if keys.contains(where: names.contains) { throw OAuthFailure.queryParams }
     }
 
-    /// Authenticates the client; the secret is compared as SHA-256 digests in constant time.
-    func authenticateClient(_ p: [String: String]) async throws -> OAuthClientRecord {
-        guard let id = p["client_id"], let secret = p["client_secret"],
-              let client = try await service.storage.oauthClient(id: id) else { throw OAuthFailure.invalidClient }
-        guard constantTimeEqual(SecretHash.hex(secret), client.secretHash), client.enabled else { throw OAuthFailure.invalidClient }
+    /// Authenticates the client; the secret is compared as SHA-256 digests in constant time. Every failure is
+    /// logged; a known client whose secret keeps failing is slowed down (`SignInBackoff`), unknown ids are
+    /// bounded by the per-address OAuth rate limit.
+    func authenticateClient(_ p: [String: String], address: String) async throws -> OAuthClientRecord {
+        guard let id = p["client_id"], let secret = p["client_secret"] else {
+            failed(p["client_id"], address: address, reason: "no credentials")
+            throw OAuthFailure.invalidClient
+        }
+        if let wait = service.signInBackoff.waitSeconds(clientID: id) {
+            failed(id, address: address, reason: "backing off for \(wait) s")
+            var slow = OAuthFailure.slowDown
+            slow.retryAfter = wait
+            throw slow
+        }
+        guard let client = try await service.storage.oauthClient(id: id) else {
+            failed(id, address: address, reason: "unknown client")
+            throw OAuthFailure.invalidClient
+        }
+        guard constantTimeEqual(SecretHash.hex(secret), client.secretHash) else {
+            let count = service.signInBackoff.recordFailure(clientID: id)
+            failed(id, address: address, reason: "wrong secret (\(count) in a row)")
+            throw OAuthFailure.invalidClient
+        }
+        guard client.enabled else {
+            failed(id, address: address, reason: "client disabled")
+            throw OAuthFailure.invalidClient
+        }
+        service.signInBackoff.recordSuccess(clientID: id)
         return client
+    }
+
+    func failed(_ clientID: String?, address: String, reason: String) {
+        service.logger.notice("failed sign-in", metadata: [
+            "client_id": "\(TextRules.escapedForLog(clientID ?? "-", limit: 100))", "address": "\(address)", "reason": "\(reason)",
+        ])
     }
 
     func constantTimeEqual(_ a: String, _ b: String) -> Bool {
@@ -78,7 +112,7 @@ struct OAuthHandlers {
     func issueToken(_ input: HandlerInput) async throws -> Response {
         try Self.rejectCredentialsInQuery(input, names: ["client_id", "client_secret"])
         let p = try await Self.parameters(input)
-        let client = try await authenticateClient(p)
+        let client = try await authenticateClient(p, address: input.remoteIP)
         guard let grant = p["grant_type"] else { throw OAuthFailure.invalidRequest }
         guard grant == "client_credentials" else { throw OAuthFailure.unsupportedGrant }
         var scopes = client.scopes
@@ -105,7 +139,7 @@ struct OAuthHandlers {
     func revokeToken(_ input: HandlerInput) async throws -> Response {
         try Self.rejectCredentialsInQuery(input, names: ["client_id", "client_secret", "token"])
         let p = try await Self.parameters(input)
-        let client = try await authenticateClient(p)
+        let client = try await authenticateClient(p, address: input.remoteIP)
         guard let token = p["token"] else { throw OAuthFailure.invalidRequest }
         let hash = SecretHash.hex(token)
         if let record = try await service.storage.token(hash: hash), record.retailerID == client.retailerID {

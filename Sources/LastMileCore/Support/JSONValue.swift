@@ -30,28 +30,15 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Parses UTF-8 JSON. Throws on syntax errors.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    /// Parses UTF-8 JSON in one linear pass (`JSONParser`), refusing nesting and value counts beyond `limits`.
+    public static func parse(_ data: Data, limits: JSONParser.Limits = .standard) throws(JSONParser.Failure) -> JSONValue {
+        try JSONParser.parse(data, limits: limits)
     }
 }
 
-extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int64.self) { self = .integer(i); return }
-        if let d = try? c.decode(Double.self) {
-            if d.rounded() == d, abs(d) < 9.2e18 { self = .integer(Int64(d)) } else { self = .number(d) }
-            return
-        }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        if let o = try? c.decode([String: JSONValue].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "unsupported JSON value")
-    }
-
+// Encodable only: values are decoded by `JSONParser`, never by trying each `Codable` type in turn, whose
+// cost explodes with nesting depth.
+extension JSONValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
