@@ -36,7 +36,7 @@ struct OrderChangeHandlers {
         f.alcoholic = r.bool("alcoholic")
         f.leaveUnattended = r.bool("leave_unattended")
         f.label = r.string("bag_label", max: 100)
-        f.instructions = r.string("special_instructions", max: 1_000)
+        f.instructions = r.string("special_instructions", max: 1_000, multiline: true)
         f.sms = r.bool("customer_sms_opt_out")
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
         return f

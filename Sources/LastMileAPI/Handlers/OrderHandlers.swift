@@ -41,7 +41,7 @@ struct OrderHandlers {
         let label = r.string("bag_label", max: 100)
         let alcoholic = r.bool("alcoholic") ?? false
         let unattended = r.bool("leave_unattended") ?? false
-        let instructions = r.string("special_instructions", max: 1_000)
+        let instructions = r.string("special_instructions", max: 1_000, multiline: true)
         let sms = r.bool("customer_sms_opt_out") ?? false
         let handoff = r.bool("with_handoff_time") ?? false
         var address: AddressFields?
@@ -272,7 +272,10 @@ struct OrderHandlers {
         guard case .updated = try await service.storage.updateOrder(
             order, expectedStatus: before, events: [CallbackEvents.canceled(order, at: input.now)], now: input.now, recheck: nil)
         else { throw ServiceError.state("Order can no longer be canceled") }
-        service.logger.info("order canceled by retailer", metadata: ["order_id": "\(order.orderID)", "reason": "\(input.body["reason"]?.stringValue ?? "")"])
+        service.logger.info("order canceled by retailer", metadata: [
+            "order_id": "\(TextRules.escapedForLog(order.orderID))",
+            "reason": "\(TextRules.escapedForLog(input.body["reason"]?.stringValue ?? "", limit: 500))",
+        ])
         return respond(order, input.retailer)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 public enum FieldRules {
     /// `user_id` / `order_id`: 1–255 characters, no whitespace, control characters or `/`.
     public static func isValidIdentifier(_ s: String) -> Bool {
-        guard !s.isEmpty, s.count <= 255 else { return false }
+        guard !s.isEmpty, s.unicodeScalars.count <= 255 else { return false }
         for scalar in s.unicodeScalars {
             // Control characters are Unicode category Cc; format characters (ZWJ in emoji) are allowed.
             if scalar == "/" || scalar.properties.isWhitespace || scalar.properties.generalCategory == .control { return false }
@@ -14,14 +14,14 @@ public enum FieldRules {
 
     /// Identifier problems as field messages (for identifiers sent in a body).
     public static func identifierError(_ s: String) -> String? {
-        if s.count > 255 { return "is too long (maximum is 255 characters)" }
+        if s.unicodeScalars.count > 255 { return "is too long (maximum is 255 characters)" }
         return isValidIdentifier(s) ? nil : "is invalid"
     }
 
     static let forbiddenNameCharacters: Set<Character> = ["/", ":", "<", ">", "$", "%", "?"]
 
     public static func isValidName(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 100 && !s.contains(where: { forbiddenNameCharacters.contains($0) })
+        !s.isEmpty && s.unicodeScalars.count <= 100 && !s.contains(where: { forbiddenNameCharacters.contains($0) })
     }
 
     /// E.164: `^\+[1-9][0-9]{1,14}$`.
@@ -33,7 +33,7 @@ public enum FieldRules {
 
     /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`, at most 254 characters.
     public static func isValidEmail(_ s: String) -> Bool {
-        guard s.count <= 254, !s.contains(where: { $0.isWhitespace }) else { return false }
+        guard s.unicodeScalars.count <= 254, !s.contains(where: { $0.isWhitespace }) else { return false }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty else { return false }
         // `[^@\s]+\.[^@\s]+`: some dot with at least one character on each side.

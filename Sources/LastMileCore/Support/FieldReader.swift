@@ -39,8 +39,11 @@ public struct FieldReader {
 
     public func has(_ key: String) -> Bool { raw(key) != nil }
 
-    /// A trimmed string. Empty optional strings are absent; empty required ones are blank.
-    public mutating func string(_ key: String, required: Bool = false, max: Int? = nil) -> String? {
+    /// A trimmed string. Empty optional strings are absent; empty required ones are blank. Lengths count
+    /// Unicode code points, as JSON Schema's `maxLength` does, so N characters are at most 4N UTF-8 bytes
+    /// (counting grapheme clusters let 100 KB of combining marks pass as one character). Control and
+    /// bidirectional-override characters are refused; `multiline` fields may hold line breaks and tabs.
+    public mutating func string(_ key: String, required: Bool = false, max: Int? = nil, multiline: Bool = false) -> String? {
         guard let v = raw(key) else {
             if required { fail(key, "can't be blank") }
             return nil
@@ -51,7 +54,8 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        if let max, t.count > max { fail(key, "is too long (maximum is \(max) characters)"); return nil }
+        if let max, t.unicodeScalars.count > max { fail(key, "is too long (maximum is \(max) characters)"); return nil }
+        if TextRules.containsForbiddenCharacter(t, multiline: multiline) { fail(key, TextRules.controlCharacterMessage); return nil }
         return t
     }
 
