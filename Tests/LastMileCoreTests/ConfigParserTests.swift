@@ -32,9 +32,9 @@ struct ConfigParserTests {
         "eta_options_enabled": true,
         "order_url_template": "https://acme.example/orders/{order_id}",
         "oauth_clients": [
-          { "client_id": "acme-web", "client_secret": "s3cret-value",
+          { "client_id": "acme-web", "client_secret": "s3cret-value-0123456",
             "scopes": ["connect:post_checkout", "connect:fulfillment"] },
-          { "client_id": "acme-ops", "client_secret": "another-secret", "enabled": false }
+          { "client_id": "acme-ops", "client_secret": "another-secret-0123", "enabled": false }
         ],
         "stores": [{
           "location_code": "TOR-1",
@@ -82,8 +82,8 @@ struct ConfigParserTests {
                                            orderURLTemplate: "https://acme.example/orders/{order_id}",
                                            redactShopperPII: false, rateLimitPerSecond: 50))
         #expect(entry.clients == [
-            OAuthClientConfig(clientID: "acme-web", clientSecret: "s3cret-value", scopes: [.fulfillment, .postCheckout], enabled: true),
-            OAuthClientConfig(clientID: "acme-ops", clientSecret: "another-secret", scopes: [.fulfillment, .postCheckout], enabled: false),
+            OAuthClientConfig(clientID: "acme-web", clientSecret: "s3cret-value-0123456", scopes: [.fulfillment, .postCheckout], enabled: true),
+            OAuthClientConfig(clientID: "acme-ops", clientSecret: "another-secret-0123", scopes: [.fulfillment, .postCheckout], enabled: false),
         ])
         try #require(entry.stores.count == 2)
         let s = entry.stores[0]
@@ -187,8 +187,8 @@ struct ConfigParserTests {
     @Test func duplicateIdentifiersAcrossRetailers() {
         let json = """
         {"retailers": [
-          {"id": "r1", "oauth_clients": [{"client_id": "same", "client_secret": "12345678"}]},
-          {"id": "r1", "oauth_clients": [{"client_id": "same", "client_secret": "12345678"}]}
+          {"id": "r1", "oauth_clients": [{"client_id": "same", "client_secret": "1234567890abcdef"}]},
+          {"id": "r1", "oauth_clients": [{"client_id": "same", "client_secret": "1234567890abcdef"}]}
         ]}
         """
         #expect(Set(issues(json).map(\.path)) == ["retailers[1].id", "retailers[1].oauth_clients[0].client_id"])

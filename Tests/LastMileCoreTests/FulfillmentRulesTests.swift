@@ -63,18 +63,18 @@ struct FulfillmentRulesTests {
             {"retailers":[{"id":"r","callbacks":{"callback_url":"https://r.example/cb","events":["staged","fulfillment.delivered"],
               "token_url":"https://r.example/token","client_id":"c","client_secret":"s","scope":"callbacks",
               "signing_secret":["whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY","whsec_GBcWFRQTEhEQDw4NDAsKCQgHBgUEAwIB"]},
-              "drivers":[{"id":"d1","secret":"driver-secret"}]}]}
+              "drivers":[{"id":"d1","secret":"driver-secret-0123"}]}]}
             """#.utf8)), directory: nil)
         let r = ok.retailers[0]
         #expect(r.retailer.callbacks?.events == [.staged, .delivered])
         #expect(r.retailer.callbacks?.signingSecrets.count == 2)
         #expect(r.retailer.subscribes(to: .staged) && !r.retailer.subscribes(to: .brandNew))
-        #expect(r.clients == [OAuthClientConfig(clientID: "d1", clientSecret: "driver-secret", scopes: [.driver])])
+        #expect(r.clients == [OAuthClientConfig(clientID: "d1", clientSecret: "driver-secret-0123", scopes: [.driver])])
         do {
             _ = try OperatorConfigParser.parse(JSONValue.parse(Data(#"""
                 {"retailers":[{"id":"r","callbacks":{"callback_url":"ftp://x","events":["nope"],"token_url":"https://t","signing_secret":"whsec_short"},
                   "drivers":[{"id":"d1","secret":"short"}],
-                  "oauth_clients":[{"client_id":"c","client_secret":"long-enough","scopes":["lastmile:driver"]}]}]}
+                  "oauth_clients":[{"client_id":"c","client_secret":"long-enough-0123456","scopes":["lastmile:driver"]}]}]}
                 """#.utf8)), directory: nil)
             Issue.record("expected errors")
         } catch let e as ConfigError {

@@ -19,12 +19,16 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// a file with any problem yields no configuration at all.
 public struct OperatorConfigParser {
     let directory: PostalDirectory?
+    let rules: ConfigRules
     var issues: [ConfigIssue] = []
 
-    public init(directory: PostalDirectory?) { self.directory = directory }
+    public init(directory: PostalDirectory?, rules: ConfigRules = ConfigRules()) {
+        self.directory = directory
+        self.rules = rules
+    }
 
-    public static func parse(_ root: JSONValue, directory: PostalDirectory?) throws -> OperatorConfig {
-        var p = OperatorConfigParser(directory: directory)
+    public static func parse(_ root: JSONValue, directory: PostalDirectory?, rules: ConfigRules = ConfigRules()) throws -> OperatorConfig {
+        var p = OperatorConfigParser(directory: directory, rules: rules)
         let config = p.parseRoot(root)
         if !p.issues.isEmpty { throw ConfigError(issues: p.issues) }
         return config
@@ -34,6 +38,7 @@ public struct OperatorConfigParser {
 
     mutating func parseRoot(_ root: JSONValue) -> OperatorConfig {
         guard let obj = root.objectValue else { issue("$", "must be an object with a \"retailers\" array"); return OperatorConfig(retailers: []) }
+        known(obj, "", ["retailers"])
         guard case .array(let list)? = obj["retailers"] else { issue("retailers", "must be an array"); return OperatorConfig(retailers: []) }
         var entries: [OperatorConfig.RetailerEntry] = []
         var retailerIDs = Set<String>(), clientIDs = Set<String>()
@@ -50,6 +55,28 @@ public struct OperatorConfigParser {
     }
 
     // MARK: Field helpers
+
+    /// Reports every key of `o` that is not one of `keys`: a typo such as `max_order_per_trip` would
+    /// otherwise be accepted and do nothing.
+    mutating func known(_ o: [String: JSONValue], _ path: String, _ keys: [String]) {
+        for key in o.keys.sorted() where !keys.contains(key) {
+            let suggestion = KeySuggestion.closest(to: key, among: keys).map { " (did you mean \"\($0)\"?)" } ?? ""
+            issue(path.isEmpty ? key : "\(path).\(key)", "unknown key\(suggestion)")
+        }
+    }
+
+    /// A secret shorter than `minimum` characters is refused.
+    mutating func checkSecret(_ secret: String?, _ path: String) {
+        if let secret, secret.count < rules.minimumSecretLength {
+            issue(path, "must be at least \(rules.minimumSecretLength) characters")
+        }
+    }
+
+    /// A receiver URL (callbacks or their token endpoint) under the rules of the mode it is loaded for.
+    mutating func checkReceiverURL(_ url: String?, _ path: String) {
+        guard let url else { return }
+        if let problem = rules.receivers.problem(with: url) { issue(path, problem) }
+    }
 
     mutating func object(_ v: JSONValue?, _ path: String) -> [String: JSONValue]? {
         guard let o = v?.objectValue else { issue(path, "must be an object"); return nil }
@@ -98,6 +125,8 @@ public struct OperatorConfigParser {
 
     mutating func parseRetailer(_ value: JSONValue, _ path: String) -> OperatorConfig.RetailerEntry? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["id", "name", "country", "order_url_template", "eta_options_enabled", "handoff_time_enabled",
+                        "redact_shopper_pii", "rate_limit_per_second", "oauth_clients", "stores", "callbacks", "drivers"])
         let id = string(o, "id", path)
         if let id, !FieldRules.isValidIdentifier(id) { issue("\(path).id", "must be 1–255 characters without spaces or /") }
         let name = string(o, "name", path, required: false) ?? id ?? ""
@@ -151,10 +180,9 @@ public struct OperatorConfigParser {
 
     mutating func parseCallbacks(_ value: JSONValue, _ path: String) -> CallbackConfig? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["callback_url", "events", "token_url", "client_id", "client_secret", "scope", "signing_secret"])
         let url = string(o, "callback_url", path)
-        if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
-            issue("\(path).callback_url", "must be an http:// or https:// URL")
-        }
+        checkReceiverURL(url, "\(path).callback_url")
         var events: [CallbackEventName]?
         if let v = o["events"], !v.isNull {
             if case .array(let items) = v {
@@ -167,6 +195,7 @@ public struct OperatorConfigParser {
             } else { issue("\(path).events", "must be an array") }
         }
         let tokenURL = string(o, "token_url", path, required: false)
+        checkReceiverURL(tokenURL, "\(path).token_url")
         let clientID = string(o, "client_id", path, required: tokenURL != nil)
         let clientSecret = string(o, "client_secret", path, required: tokenURL != nil)
         var secrets: [String] = []
@@ -187,18 +216,20 @@ public struct OperatorConfigParser {
 
     mutating func parseDriver(_ value: JSONValue, _ path: String) -> DriverAccount? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["id", "secret", "name"])
         let id = string(o, "id", path)
         let secret = string(o, "secret", path)
-        if let secret, secret.count < 8 { issue("\(path).secret", "must be at least 8 characters") }
+        checkSecret(secret, "\(path).secret")
         guard let id, let secret else { return nil }
         return DriverAccount(id: id, secret: secret, name: string(o, "name", path, required: false) ?? id)
     }
 
     mutating func parseClient(_ value: JSONValue, _ path: String) -> OAuthClientConfig? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["client_id", "client_secret", "scopes", "enabled"])
         let id = string(o, "client_id", path)
         let secret = string(o, "client_secret", path)
-        if let secret, secret.count < 8 { issue("\(path).client_secret", "must be at least 8 characters") }
+        checkSecret(secret, "\(path).client_secret")
         var scopes = Scope.retailerDefault
         if let v = o["scopes"], !v.isNull {
             if case .array(let items) = v {
@@ -218,6 +249,9 @@ public struct OperatorConfigParser {
 
     mutating func parseStore(_ value: JSONValue, _ path: String, retailerID: String) -> Store? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["location_code", "name", "address", "county", "latitude", "longitude", "time_zone", "delivery_hours",
+                        "alcohol_hours", "driver_shifts", "active", "pickup", "pickup_only", "alcohol", "long_distance_delivery",
+                        "immediate_five_hour", "scheduling_horizon_days", "pickup_dwell_minutes", "dropoff_dwell_minutes"])
         let code = string(o, "location_code", path)
         if let code, code.count > 64 { issue("\(path).location_code", "must be at most 64 characters") }
         let name = string(o, "name", path)
@@ -225,6 +259,7 @@ public struct OperatorConfigParser {
         var postal: PostalEntry?
         if let a = object(o["address"], "\(path).address") {
             let ap = "\(path).address"
+            known(a, ap, ["address_line_1", "address_line_2", "city", "state", "postal_code"])
             let line1 = string(a, "address_line_1", ap)
             let line2 = string(a, "address_line_2", ap, required: false)
             var zip: String?
@@ -328,6 +363,7 @@ public struct OperatorConfigParser {
 
     mutating func parseShift(_ value: JSONValue, _ path: String) -> ShiftRule? {
         guard let o = object(value, path) else { return nil }
+        known(o, path, ["driver_id", "start_at", "end_at", "days", "start", "end"])
         guard let driver = string(o, "driver_id", path) else { return nil }
         if o["start_at"] != nil || o["end_at"] != nil {
             let s = string(o, "start_at", path).flatMap { v -> Date? in
