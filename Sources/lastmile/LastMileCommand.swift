@@ -72,6 +72,15 @@ struct Serve: AsyncParsableCommand {
     var speedUp: Double?
     @Flag(name: .customLong("no-demo"), help: "Do not load the demo retailer on first start in development mode.")
     var noDemo = false
+    @Flag(name: .customLong("allow-remote-development"),
+          help: "Let development mode (sandbox, test clock, demo credentials) listen on a non-loopback --host.")
+    var allowRemoteDevelopment = false
+    @Option(name: .customLong("allow-receiver-host"),
+            help: "Production: a callback/token receiver host that may be a loopback, private or link-local address (repeatable). Env: LASTMILE_ALLOW_RECEIVER_HOSTS (comma-separated).")
+    var allowReceiverHost: [String] = []
+    @Option(name: .customLong("trusted-proxy"),
+            help: "A reverse proxy's address whose X-Forwarded-For names the client (repeatable). Env: LASTMILE_TRUSTED_PROXIES (comma-separated).")
+    var trustedProxy: [String] = []
 
     func run() async throws {
         let started = DispatchTime.now()
@@ -90,6 +99,12 @@ struct Serve: AsyncParsableCommand {
         cfg.configFile = config ?? Environment.value("LASTMILE_CONFIG")
         cfg.rateLimitOverride = rateLimit ?? Environment.value("LASTMILE_RATE_LIMIT").flatMap(Int.init)
         cfg.loadDemo = !noDemo
+        cfg.allowRemoteDevelopment = allowRemoteDevelopment
+        cfg.allowedReceiverHosts = allowReceiverHost
+            + (Environment.value("LASTMILE_ALLOW_RECEIVER_HOSTS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        cfg.trustedProxies = trustedProxy
+            + (Environment.value("LASTMILE_TRUSTED_PROXIES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        if let problem = cfg.startProblem() { throw ValidationError(problem) }
 
         // Development mode always runs a movable clock (the sandbox test clock moves it); production reads
         // the system clock only.
@@ -117,7 +132,8 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = LastMileService(storage: storage, clock: clock, directory: directory, mode: m, logger: logger,
-                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride, metrics: registry)
+                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride, metrics: registry,
+                                      trustedProxies: cfg.trustedProxies)
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         let host = cfg.host
         let serviceClock = clock
@@ -145,11 +161,20 @@ struct Seed: AsyncParsableCommand {
         abstract: "Load or update an operator configuration file (idempotent; a file with any error loads nothing).")
     @Option(help: "The configuration file (JSON or YAML).") var file: String
     @OptionGroup var db: DatabaseOptions
+    @Option(help: "The mode the servers on this database run in: production checks receivers as serve does. Env: LASTMILE_MODE. Default development.")
+    var mode: String?
+    @Option(name: .customLong("allow-receiver-host"), help: "As for serve (repeatable).") var allowReceiverHost: [String] = []
 
     func run() async throws {
         let directory = try Bootstrap.loadDirectory()
+        var cfg = AppConfiguration()
+        guard let m = ServiceMode(rawValue: mode ?? Environment.value("LASTMILE_MODE") ?? "development") else {
+            throw ValidationError("--mode must be development or production")
+        }
+        cfg.mode = m
+        cfg.allowedReceiverHosts = allowReceiverHost
         let config: OperatorConfig
-        do { config = try ConfigFile.load(path: file, directory: directory) } catch let e as ConfigFile.LoadError {
+        do { config = try ConfigFile.load(path: file, directory: directory, rules: cfg.configRules) } catch let e as ConfigFile.LoadError {
             throw ValidationError(e.description)
         }
         let storage = try db.open()

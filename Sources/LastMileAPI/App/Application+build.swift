@@ -19,8 +19,39 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Load the built-in demo retailer when the database has no retailer (development mode only).
     public var loadDemo = true
+    /// Development mode on an interface other than loopback (it has the sandbox, the test clock and the
+    /// published demo credentials, so it must be asked for explicitly).
+    public var allowRemoteDevelopment = false
+    /// Receiver hosts that may be internal addresses in production (an operator's own network).
+    public var allowedReceiverHosts: [String] = []
+    /// Socket peers whose `X-Forwarded-For` is believed (the operator's reverse proxies).
+    public var trustedProxies: [String] = []
 
     public init() {}
+
+    /// The rules a configuration file must satisfy in this process's mode.
+    public var configRules: ConfigRules {
+        ConfigRules(receivers: ReceiverURLPolicy(production: mode == .production, allowedHosts: allowedReceiverHosts))
+    }
+
+    /// Settings that must not be combined; nil when the configuration may start.
+    public func startProblem() -> String? {
+        if mode == .development, !allowRemoteDevelopment, !Self.isLoopback(host) {
+            return """
+                development mode listens only on loopback (it serves the sandbox, the test clock and the published demo \
+                credentials): use --host 127.0.0.1, run with --mode production, or pass --allow-remote-development \
+                to expose development mode on \(host) on purpose
+                """
+        }
+        return nil
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" || h == "[::1]" { return true }
+        guard let bytes = IPAddress.parse(h) else { return false }
+        return bytes.count == 4 && bytes[0] == 127
+    }
 }
 
 public enum Bootstrap {
@@ -37,7 +68,24 @@ public enum Bootstrap {
         guard let url = Bundle.module.url(forResource: "demo-config", withExtension: "json") else {
             throw ConfigFile.LoadError(description: "the demo configuration resource is missing")
         }
-        return try ConfigFile.parse(Data(contentsOf: url), yaml: false, name: "demo-config.json", directory: directory)
+        // The demo's secrets are published in the README; it exists only in development mode on loopback.
+        return try ConfigFile.parse(Data(contentsOf: url), yaml: false, name: "demo-config.json", directory: directory,
+                                    rules: ConfigRules(minimumSecretLength: 8))
+    }
+
+    /// What of the demo is in the database: its retailer, and any client or driver that still signs in with
+    /// the secret the README publishes. Production refuses to start on such a database.
+    public static func demoLeftovers(storage: any Storage, directory: PostalDirectory) async throws -> [String] {
+        var found: [String] = []
+        for entry in try demoConfiguration(directory: directory).retailers {
+            if try await storage.retailer(id: entry.retailer.id) != nil { found.append("the demo retailer \"\(entry.retailer.id)\"") }
+            for client in entry.clients {
+                if let stored = try await storage.oauthClient(id: client.clientID), stored.secretHash == SecretHash.hex(client.clientSecret) {
+                    found.append("client \"\(client.clientID)\" with its published secret")
+                }
+            }
+        }
+        return found
     }
 
     /// Migrates, loads the config file, and seeds the demo on first start in development mode.
@@ -46,14 +94,20 @@ public enum Bootstrap {
     public static func prepare(storage: any Storage, configuration: AppConfiguration, directory: PostalDirectory) async throws -> Bool {
         try await storage.migrate()
         if let file = configuration.configFile {
-            let config = try ConfigFile.load(path: file, directory: directory)
-            if configuration.mode == .production {
-                // §3.1: plain HTTP callback receivers are for development only.
-                for (i, entry) in config.retailers.enumerated() where entry.retailer.callbacks.map({ !$0.url.hasPrefix("https://") }) == true {
-                    throw ConfigFile.LoadError(description: "\(file): retailers[\(i)].callbacks.callback_url: must be https:// in production mode")
-                }
-            }
+            // §3.1 and issue 9: receivers are https:// and public in production (ConfigRules).
+            let config = try ConfigFile.load(path: file, directory: directory, rules: configuration.configRules)
             try await storage.applyConfiguration(config)
+        }
+        if configuration.mode == .production {
+            let leftovers = try await demoLeftovers(storage: storage, directory: directory)
+            if !leftovers.isEmpty {
+                throw ConfigFile.LoadError(description: """
+                    refusing to start in production mode: this database was seeded by development mode and holds \
+                    \(leftovers.joined(separator: ", ")), whose credentials are published. Start production on a database \
+                    that development mode never used (e.g. --database ./data/production.sqlite, or a new PostgreSQL database) \
+                    and load your configuration there.
+                    """)
+            }
         }
         guard configuration.mode == .development, configuration.loadDemo, try await !storage.hasRetailers() else { return false }
         try await storage.applyConfiguration(try demoConfiguration(directory: directory))

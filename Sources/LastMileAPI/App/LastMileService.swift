@@ -24,10 +24,18 @@ public final class LastMileService: Sendable {
     public let rateLimitOverride: Int?
     /// Where `/metrics` reads from (the registry behind the process's metrics factory); nil = no endpoint.
     public let metrics: PrometheusCollectorRegistry?
+    /// Socket peers whose `X-Forwarded-For` names the client (reverse proxies the operator runs).
+    public let trustedProxies: Set<String>
+    /// Failed bearer authentications allowed per client address per second; past it the address gets 429
+    /// without a database read until the window ends.
+    public let unauthenticatedRateLimit: Int
+    let unauthenticatedLimiter: RateLimiter
+    let signInBackoff: SignInBackoff
 
     public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
                 estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
                 oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil, metrics: PrometheusCollectorRegistry? = nil,
+                trustedProxies: [String] = [], unauthenticatedRateLimit: Int = 20,
                 monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
         self.storage = storage
         self.clock = clock
@@ -38,8 +46,12 @@ public final class LastMileService: Sendable {
         self.oauthRateLimit = oauthRateLimit
         self.rateLimitOverride = rateLimitOverride
         self.metrics = metrics
+        self.trustedProxies = Set(trustedProxies)
+        self.unauthenticatedRateLimit = unauthenticatedRateLimit
         retailerLimiter = RateLimiter(seconds: monotonicSeconds)
         oauthLimiter = RateLimiter(seconds: monotonicSeconds)
+        unauthenticatedLimiter = RateLimiter(seconds: monotonicSeconds)
+        signInBackoff = SignInBackoff(seconds: monotonicSeconds)
     }
 
     /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).

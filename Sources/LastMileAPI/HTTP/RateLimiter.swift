@@ -18,6 +18,15 @@ public final class RateLimiter: Sendable {
 
     public init(seconds: @escaping @Sendable () -> Double) { self.seconds = seconds }
 
+    /// Whether `key` has used up its window, without counting this request.
+    public func isExhausted(key: String, limit: Int) -> Bool {
+        let index = Int64(seconds().rounded(.down))
+        return windows.withLock { table in
+            guard let w = table[key], w.index == index else { return false }
+            return w.count >= limit
+        }
+    }
+
     public func check(key: String, limit: Int) -> Decision {
         let now = seconds()
         let index = Int64(now.rounded(.down))

@@ -14,7 +14,8 @@ public struct HandlerInput: Sendable {
     public let caller: Caller?
     /// The instant the server received the request (§2.0.4 "now").
     public let now: Date
-    public let remoteIP: String?
+    /// The client's address (`ClientAddress`: the socket peer, or what a trusted proxy says).
+    public let remoteIP: String
 
     /// The caller of a bearer route (always present there).
     var retailer: Retailer { caller!.retailer }
@@ -27,6 +28,7 @@ struct OAuthFailure: Error {
     var status: HTTPResponse.Status
     var error: String
     var description: String
+    var retryAfter: Int? = nil
 
     static let invalidRequest = OAuthFailure(status: .badRequest, error: "invalid_request",
         description: "The request is missing a required parameter, includes an unsupported parameter value, or is otherwise malformed.")
@@ -50,7 +52,7 @@ struct OAuthFailure: Error {
         var h = HTTPFields()
         h[.cacheControl] = "no-store"
         h[.pragma] = "no-cache"
-        if status == .tooManyRequests { h[.retryAfter] = "1" }
+        if status == .tooManyRequests { h[.retryAfter] = String(retryAfter ?? 1) }
         return JSONResponse.make(status: status, Body(error: error, error_description: description), headers: h)
     }
 }
@@ -75,14 +77,14 @@ public struct LastMileResponder: HTTPResponder {
                 response.headers[.wwwAuthenticate] = e == BearerAuth.invalid
                     ? #"Bearer realm="connect", error="invalid_token""# : #"Bearer realm="connect""#
             }
-            if e.kind == .internalError { service.logger.error("internal error", metadata: ["path": "\(request.uri.path)"]) }
+            if e.kind == .internalError { service.logger.error("internal error", metadata: ["path": "\(TextRules.escapedForLog(request.uri.path))"]) }
         } catch let e as OAuthFailure {
             response = e.response
         } catch StorageError.unavailable(let reason) {
-            service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(request.uri.path)"])
+            service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(TextRules.escapedForLog(request.uri.path))"])
             response = ErrorEnvelope.response(.unavailable)
         } catch {
-            service.logger.error("unexpected failure: \(error)", metadata: ["path": "\(request.uri.path)"])
+            service.logger.error("unexpected failure: \(error)", metadata: ["path": "\(TextRules.escapedForLog(request.uri.path))"])
             response = ErrorEnvelope.response(.internalError)
         }
         for field in headers { response.headers[field.name] = field.value }
@@ -100,17 +102,31 @@ public struct LastMileResponder: HTTPResponder {
               !route.sandbox || service.mode == .development
         else { throw ServiceError.notFound }
         pattern = "\(request.method.rawValue) \(route.pattern)"
+        let client = ClientAddress.resolve(peer: context.remoteIP, forwardedFor: request.headers[values: .xForwardedFor],
+                                           trustedProxies: service.trustedProxies)
 
         var caller: Caller?
         switch route.access {
         case .open:
             break
         case .oauth:
-            let key = "ip:\(context.remoteIP ?? "local")"
+            let key = "ip:\(client)"
             guard service.oauthLimiter.check(key: key, limit: service.oauthRateLimit).allowed else { throw OAuthFailure.slowDown }
         case .bearer(let scopes):
-            // 2. Authentication, then scope.
-            let c = try await BearerAuth.authenticate(request, service: service, now: now)
+            // 2. Authentication, then scope. An address that keeps presenting bad tokens is refused without a
+            // database read for the rest of its one-second window.
+            let failures = "unauthenticated:\(client)"
+            if service.unauthenticatedLimiter.isExhausted(key: failures, limit: service.unauthenticatedRateLimit) {
+                headers[.retryAfter] = "1"
+                throw ServiceError(.tooManyRequests, "Too many requests", code: 2003)
+            }
+            let c: Caller
+            do {
+                c = try await BearerAuth.authenticate(request, service: service, now: now)
+            } catch let e as ServiceError where e.kind == .unauthorized {
+                _ = service.unauthenticatedLimiter.check(key: failures, limit: service.unauthenticatedRateLimit)
+                throw e
+            }
             guard c.scopes.contains(where: { scopes.contains($0.rawValue) }) else { throw BearerAuth.forbidden }
             caller = c
             // 3. Rate limit, per retailer.
@@ -127,7 +143,7 @@ public struct LastMileResponder: HTTPResponder {
         // 4. Body.
         let body: [String: JSONValue] = route.body == .json ? try await RequestBodyDecoder.jsonObject(request) : [:]
         return try await route.handler(HandlerInput(request: request, params: params, body: body, caller: caller, now: now,
-                                                    remoteIP: context.remoteIP))
+                                                    remoteIP: client))
     }
 
     /// Echoes an `X-Request-Id` of 1–128 visible ASCII characters, else generates one.
@@ -143,4 +159,5 @@ extension HTTPField.Name {
     static let rateLimitLimit = HTTPField.Name("RateLimit-Limit")!
     static let rateLimitRemaining = HTTPField.Name("RateLimit-Remaining")!
     static let rateLimitReset = HTTPField.Name("RateLimit-Reset")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

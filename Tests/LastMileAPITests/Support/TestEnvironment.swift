@@ -35,10 +35,10 @@ let testConfigJSON = """
       "id": "alpha", "name": "Alpha Foods", "country": "US",
       "eta_options_enabled": true, "handoff_time_enabled": true,
       "oauth_clients": [
-        { "client_id": "alpha", "client_secret": "alpha-secret-1" },
-        { "client_id": "alpha-2", "client_secret": "alpha-secret-2" },
-        { "client_id": "alpha-pc", "client_secret": "alpha-secret-3", "scopes": ["connect:post_checkout"] },
-        { "client_id": "alpha-off", "client_secret": "alpha-secret-4", "enabled": false }
+        { "client_id": "alpha", "client_secret": "alpha-client-secret-1" },
+        { "client_id": "alpha-2", "client_secret": "alpha-client-secret-2" },
+        { "client_id": "alpha-pc", "client_secret": "alpha-client-secret-3", "scopes": ["connect:post_checkout"] },
+        { "client_id": "alpha-off", "client_secret": "alpha-client-secret-4", "enabled": false }
       ],
       "stores": [
         { "location_code": "SF-001", "name": "Example Market SoMa",
@@ -62,7 +62,7 @@ let testConfigJSON = """
     },
     {
       "id": "beta", "name": "Beta Grocers", "rate_limit_per_second": 3, "redact_shopper_pii": true,
-      "oauth_clients": [ { "client_id": "beta", "client_secret": "beta-secret-1" } ],
+      "oauth_clients": [ { "client_id": "beta", "client_secret": "beta-client-secret-1" } ],
       "stores": [
         { "location_code": "B-001", "name": "Beta SoMa",
           "address": { "address_line_1": "200 Folsom St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
@@ -113,7 +113,7 @@ final class TestEnvironment: Sendable {
 
     init(engine: Engine = .sqlite, now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
          reopening existing: TestDatabase? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
-         rateLimitOverride: Int? = nil) async throws {
+         rateLimitOverride: Int? = nil, unauthenticatedRateLimit: Int = 1_000, trustedProxies: [String] = []) async throws {
         if let existing { database = existing } else { database = try await engine.makeDatabase() }
         clock = ManualClock(now)
         self.mode = mode
@@ -123,6 +123,7 @@ final class TestEnvironment: Sendable {
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
         service = LastMileService(storage: storage, clock: clock, directory: sharedDirectory, mode: mode,
                                   oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride, metrics: sharedMetrics,
+                                  trustedProxies: trustedProxies, unauthenticatedRateLimit: unauthenticatedRateLimit,
                                   monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 })
     }
 
@@ -166,7 +167,7 @@ final class TestEnvironment: Sendable {
         }
 
         /// A fresh token for a configured client.
-        func token(_ clientID: String = "alpha", _ secret: String = "alpha-secret-1", scope: String? = nil) async throws -> String {
+        func token(_ clientID: String = "alpha", _ secret: String = "alpha-client-secret-1", scope: String? = nil) async throws -> String {
             var body = #"{"client_id":"\#(clientID)","client_secret":"\#(secret)","grant_type":"client_credentials""#
             if let scope { body += #","scope":"\#(scope)""# }
             body += "}"
