@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "LastMileFleet", dependencies: [
             "LastMileCore", "LastMileStorage",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

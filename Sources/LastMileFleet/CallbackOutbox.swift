@@ -12,6 +12,20 @@ import Synchronization
 /// Webhooks signature, records every attempt, and schedules retries with exponential backoff and jitter
 /// for up to 24 hours. Scheduling runs on the service clock, so a test clock can move retries forward.
 public final class CallbackOutbox: Sendable {
+    /// How attempts are bounded (issue 9, finding 3).
+    public struct Limits: Sendable {
+        /// One deadline over an attempt: token fetch, POST, and reading the response.
+        public var attemptTimeout: Duration = .seconds(15)
+        /// Attempts in flight to one retailer's receiver; the rest of its callbacks wait in the database, so a
+        /// slow receiver holds back only its own retailer.
+        public var perRetailer = 4
+        /// Attempts in flight in this process.
+        public var total = 64
+        /// Bytes of a receiver's response read (the status is what counts).
+        public var responseBytes = 4096
+        public init() {}
+    }
+
     let storage: any Storage
     let clock: any ServiceClock
     let wallClock: any ServiceClock
@@ -21,12 +35,21 @@ public final class CallbackOutbox: Sendable {
     let random: Mutex<RandomNumberGenerator64>
     let batchSize: Int
     let lease: TimeInterval
+    let limits: Limits
+    let receivers: ReceiverGuard
 
     public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
-                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300) {
+                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300,
+                limits: Limits = Limits(), receivers: ReceiverURLPolicy = ReceiverURLPolicy(production: false)) {
         self.storage = storage; self.clock = clock; self.wallClock = wallClock; self.client = client
-        self.tokens = ReceiverTokens(client: client, wallClock: wallClock); self.logger = logger
-        self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize; self.lease = lease
+        self.receivers = ReceiverGuard(policy: receivers)
+        self.tokens = ReceiverTokens(client: client, wallClock: wallClock, receivers: self.receivers, limits: limits); self.logger = logger
+        self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize
+        // A claimed callback may wait for its retailer's free slots: the lease must outlive every attempt
+        // queued before it, or another server would send it a second time.
+        let rounds = Double((batchSize + limits.perRetailer - 1) / limits.perRetailer + 1)
+        self.lease = max(lease, rounds * Double(limits.attemptTimeout.components.seconds))
+        self.limits = limits
     }
 
     /// A client configured as §3.4 requires: redirects are not followed, 10-second timeouts.
@@ -40,15 +63,128 @@ public final class CallbackOutbox: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 
-    /// Runs until the task is cancelled: one pass, then a short pause when there was nothing to send.
+    /// Runs until the task is cancelled. Attempts run concurrently, at most `limits.perRetailer` per retailer
+    /// and `limits.total` in all; a pass claims only callbacks of retailers with a free slot and does not
+    /// wait for slow attempts. Finished attempts are recorded together (one commit for many). While the
+    /// database is unreachable the loop backs off (up to 30 s) and logs once, not every pass.
     public func run(idle: Duration = .milliseconds(200)) async {
-        while !Task.isCancelled {
-            let sent = await deliverDue()
-            if sent == 0 { try? await Task.sleep(for: idle) }
+        let flight = FlightState()
+        let backoff = Backoff()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let finished = flight.state.withLock { f in
+                    defer { f.finished = [] }
+                    return f.finished
+                }
+                if !finished.isEmpty {
+                    do {
+                        try await storage.recordCallbackAttempts(finished)
+                    } catch {
+                        // The leases run out and the callbacks are sent again: at least once, never lost.
+                        logger.warning("callback outbox: cannot record \(finished.count) attempts: \(error)")
+                    }
+                }
+                let (free, saturated) = flight.state.withLock { f in
+                    (limits.total - f.total, f.perRetailer.filter { $0.value >= limits.perRetailer }.map(\.key).sorted())
+                }
+                var claimed: [CallbackDelivery] = []
+                if free > 0 {
+                    do {
+                        claimed = try await storage.claimCallbacks(due: clock.now(), leaseNow: wallClock.now(), limit: min(free, batchSize),
+                                                                   lease: lease, excludingRetailers: saturated)
+                        backoff.succeeded(logger)
+                    } catch {
+                        try? await Task.sleep(for: backoff.failed(error, logger))
+                        continue
+                    }
+                }
+                let configs = await retailerConfigs(for: claimed)
+                flight.state.withLock { f in
+                    for d in claimed {
+                        guard let config = configs[d.retailerID] else { continue }
+                        f.waiting.append((d, config))
+                    }
+                }
+                // Start what the per-retailer caps allow; the rest of a claim waits here under its lease.
+                let ready = flight.state.withLock { $0.startable(perRetailer: limits.perRetailer) }
+                for (d, config) in ready {
+                    group.addTask {
+                        let result = await self.attempt(d, config: config)
+                        flight.state.withLock { $0.finish(d, result) }
+                    }
+                }
+                let busy = flight.state.withLock { $0.total > 0 || !$0.finished.isEmpty }
+                if claimed.isEmpty { try? await Task.sleep(for: busy ? .milliseconds(20) : idle) }
+            }
         }
     }
 
-    /// One pass: leases due callbacks and attempts each once, concurrently. Returns how many were attempted.
+    final class FlightState: Sendable {
+        let state = Mutex(Flight())
+    }
+
+    /// Attempts in flight, waiting for a retailer slot, and finished but not yet recorded.
+    struct Flight {
+        var total = 0
+        var perRetailer: [String: Int] = [:]
+        var waiting: [(CallbackDelivery, CallbackConfig?)] = []
+        var finished: [CallbackAttempt] = []
+
+        mutating func startable(perRetailer cap: Int) -> [(CallbackDelivery, CallbackConfig?)] {
+            var start: [(CallbackDelivery, CallbackConfig?)] = []
+            var keep: [(CallbackDelivery, CallbackConfig?)] = []
+            for (d, config) in waiting {
+                if perRetailer[d.retailerID, default: 0] < cap {
+                    perRetailer[d.retailerID, default: 0] += 1
+                    total += 1
+                    start.append((d, config))
+                } else {
+                    keep.append((d, config))
+                }
+            }
+            waiting = keep
+            return start
+        }
+
+        mutating func finish(_ d: CallbackDelivery, _ attempt: CallbackAttempt) {
+            total -= 1
+            perRetailer[d.retailerID, default: 1] -= 1
+            if perRetailer[d.retailerID] == 0 { perRetailer[d.retailerID] = nil }
+            finished.append(attempt)
+        }
+    }
+
+    /// Logs the first failure to reach the database and the recovery, and spaces retries 0.2 s … 30 s apart.
+    final class Backoff: Sendable {
+        private let failures = Mutex(0)
+
+        func failed(_ error: any Error, _ logger: Logger) -> Duration {
+            let n = failures.withLock { $0 += 1; return $0 }
+            if n == 1 { logger.warning("callback outbox: cannot claim callbacks, backing off until the database answers: \(error)") }
+            let seconds = min(30, 0.2 * pow(2, Double(min(n - 1, 10))))
+            return .milliseconds(Int(seconds * 1000))
+        }
+
+        func succeeded(_ logger: Logger) {
+            let n = failures.withLock { n in defer { n = 0 }; return n }
+            if n > 0 { logger.notice("callback outbox: database reachable again after \(n) failed claims") }
+        }
+    }
+
+    /// The callback settings of each retailer of `due`. A failed lookup leaves the retailer out (its leases
+    /// run out and its callbacks are claimed again later); a retailer that is gone maps to nil (abandon).
+    func retailerConfigs(for due: [CallbackDelivery]) async -> [String: CallbackConfig?] {
+        var configs: [String: CallbackConfig?] = [:]
+        for id in Set(due.map(\.retailerID)) {
+            do { configs[id] = .some(try await storage.retailer(id: id)?.callbacks) } catch {
+                logger.warning("callback outbox: cannot read retailer \(id): \(error)")
+            }
+        }
+        return configs
+    }
+
+    /// One pass (tests and tools): leases due callbacks, attempts each once — concurrently, at most
+    /// `limits.perRetailer` at a time per retailer — records them, and returns how many were attempted.
     @discardableResult
     public func deliverDue() async -> Int {
         let now = clock.now()
@@ -58,28 +194,25 @@ public final class CallbackOutbox: Sendable {
             return 0
         }
         if due.isEmpty { return 0 }
-        let started = wallClock.now()
-        var retailers: [String: Retailer?] = [:]
-        for id in Set(due.map(\.retailerID)) {
-            // A failed lookup skips the retailer's events this pass (their leases run out); only a retailer
-            // that is gone, or has no callback_url any more, abandons them.
-            do { retailers[id] = .some(try await storage.retailer(id: id)) } catch {
-                logger.warning("callback outbox: cannot read retailer \(id): \(error)")
+        let configs = await retailerConfigs(for: due)
+        let byRetailer = Dictionary(grouping: due.filter { configs[$0.retailerID] != nil }, by: \.retailerID)
+        let attempts = await withTaskGroup(of: [CallbackAttempt].self) { group in
+            for (retailerID, deliveries) in byRetailer {
+                let config = configs[retailerID] ?? nil
+                // `perRetailer` lanes per retailer, each sending its share one after another.
+                for lane in 0..<min(limits.perRetailer, deliveries.count) {
+                    group.addTask {
+                        var done: [CallbackAttempt] = []
+                        for d in stride(from: lane, to: deliveries.count, by: self.limits.perRetailer).map({ deliveries[$0] }) {
+                            done.append(await self.attempt(d, config: config ?? nil))
+                        }
+                        return done
+                    }
+                }
             }
-        }
-        let attempts = await withTaskGroup(of: CallbackAttempt.self) { group in
-            for d in due {
-                guard let retailer = retailers[d.retailerID] else { continue }
-                group.addTask { await self.attempt(d, config: retailer?.callbacks) }
-            }
-            return await group.reduce(into: [CallbackAttempt]()) { $0.append($1) }
-        }
-        let sent = wallClock.now()
-        defer {
-            logger.trace("callback outbox: \(due.count) attempts, sending \(Int(sent.timeIntervalSince(started) * 1000)) ms, recording \(Int(wallClock.now().timeIntervalSince(sent) * 1000)) ms")
+            return await group.reduce(into: [CallbackAttempt]()) { $0.append(contentsOf: $1) }
         }
         do { try await storage.recordCallbackAttempts(attempts) } catch {
-            // The leases run out and the callbacks are sent again: at least once, never lost.
             logger.warning("callback outbox: cannot record \(attempts.count) attempts: \(error)")
         }
         return due.count
@@ -95,7 +228,11 @@ public final class CallbackOutbox: Sendable {
         if expired {
             failure = "not attempted: more than 24 hours after the first attempt"
         } else if let config {
-            do { status = try await send(d, config: config) } catch { failure = "\(error)" }
+            do {
+                status = try await withDeadline(limits.attemptTimeout) { try await self.send(d, config: config) }
+            } catch {
+                failure = "\(error)"
+            }
         } else {
             failure = "the retailer has no callback_url any more"
         }
@@ -138,6 +275,7 @@ public final class CallbackOutbox: Sendable {
 
     /// One POST; returns the status and the Bearer token it carried.
     func post(_ d: CallbackDelivery, body: [UInt8], config: CallbackConfig) async throws -> (Int, String?) {
+        try await receivers.check(config.url)
         var token: String?
         var request = HTTPClientRequest(url: config.url)
         request.method = .POST
@@ -157,7 +295,13 @@ public final class CallbackOutbox: Sendable {
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .seconds(10))
-        _ = try? await response.body.collect(upTo: 1 << 20)
+        // Read a little of the answer (the status is what counts), then drop the rest: a receiver cannot
+        // make the service read megabytes, and the attempt's deadline bounds how long it may take.
+        var read = 0
+        for try await chunk in response.body {
+            read += chunk.readableBytes
+            if read >= limits.responseBytes { break }
+        }
         return (Int(response.status.code), token)
     }
 }

@@ -14,8 +14,15 @@ actor ReceiverTokens {
     private var inFlight: [String: Task<(token: String, lifetime: TimeInterval), any Error>] = [:]
     private let client: HTTPClient
     private let wallClock: any ServiceClock
+    private let receivers: ReceiverGuard
+    private let limits: CallbackOutbox.Limits
 
-    init(client: HTTPClient, wallClock: any ServiceClock) { self.client = client; self.wallClock = wallClock }
+    init(client: HTTPClient, wallClock: any ServiceClock, receivers: ReceiverGuard, limits: CallbackOutbox.Limits) {
+        self.client = client
+        self.wallClock = wallClock
+        self.receivers = receivers
+        self.limits = limits
+    }
 
     static func key(_ retailerID: String, _ c: CallbackConfig) -> String {
         [retailerID, c.tokenURL ?? "", c.clientID ?? "", c.clientSecret ?? "", c.scope ?? ""].joined(separator: "\u{1F}")
@@ -25,7 +32,9 @@ actor ReceiverTokens {
         let key = Self.key(retailerID, c)
         if let cached = cache[key], wallClock.now() < cached.until { return cached.token }
         if let running = inFlight[key] { return try await running.value.token }
-        let task = Task { try await self.fetch(c) }
+        // The fetch has its own deadline: callers waiting for it may give up (theirs), the fetch still ends.
+        let limit = limits.attemptTimeout
+        let task = Task { try await withDeadline(limit) { try await self.fetch(c) } }
         inFlight[key] = task
         defer { inFlight[key] = nil }
         let fetched = try await task.value
@@ -41,6 +50,7 @@ actor ReceiverTokens {
 
     func fetch(_ c: CallbackConfig) async throws -> (token: String, lifetime: TimeInterval) {
         guard let url = c.tokenURL else { throw Failure(description: "no token_url") }
+        try await receivers.check(url)
         var form = URLComponents()
         form.queryItems = [URLQueryItem(name: "grant_type", value: "client_credentials"),
                            URLQueryItem(name: "client_id", value: c.clientID ?? ""),
@@ -57,7 +67,11 @@ actor ReceiverTokens {
         do { response = try await client.execute(request, timeout: .seconds(10)) } catch {
             throw Failure(description: "token request failed: \(error)")
         }
-        let data = try await response.body.collect(upTo: 1 << 20)
+        // A token response is small; a larger one is refused rather than read.
+        let data: ByteBuffer
+        do { data = try await response.body.collect(upTo: 64 * 1024) } catch {
+            throw Failure(description: "token response larger than 64 KiB or cut off: \(error)")
+        }
         guard (200..<300).contains(Int(response.status.code)) else { throw Failure(description: "token endpoint answered \(response.status.code)") }
         guard let json = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any],
               let token = json["access_token"] as? String, !token.isEmpty

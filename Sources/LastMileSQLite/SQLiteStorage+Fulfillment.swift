@@ -26,14 +26,17 @@ extension SQLiteStorage {
                          leaseUntil: r["lease_until"])
     }
 
-    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
+        -> [CallbackDelivery] {
         let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970
+        let excluded = String(decoding: try JSONEncoder().encode(excludingRetailers), as: UTF8.self)
         // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
         return try await write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
-                    AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [t, w, limit])
+                    AND (lease_until IS NULL OR lease_until <= ?) AND retailer_id NOT IN (SELECT value FROM json_each(?))
+                ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [t, w, excluded, limit])
             for r in rows {
                 try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
             }

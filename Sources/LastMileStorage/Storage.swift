@@ -84,7 +84,10 @@ public protocol Storage: Sendable {
     /// Leases up to `limit` pending callbacks that are due at `due` (service time) and not leased by another
     /// worker (`FOR UPDATE SKIP LOCKED` on PostgreSQL), until `leaseNow + lease`. Leases run on wall-clock
     /// time: moving a test clock must not expire a lease another server holds.
-    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery]
+    /// Callbacks of `excludingRetailers` are left for later (their receivers already have as many attempts in
+    /// flight as they may).
+    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
+        -> [CallbackDelivery]
     /// Records attempts in the delivery log and sets each callback's next state, releasing its lease, in
     /// one transaction (one commit per batch, not per callback).
     func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws
@@ -108,4 +111,10 @@ public protocol Storage: Sendable {
 
     /// Releases connections.
     func close() async throws
+}
+
+extension Storage {
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
+        try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [])
+    }
 }

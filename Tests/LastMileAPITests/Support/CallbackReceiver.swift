@@ -23,6 +23,8 @@ final class CallbackReceiver: Sendable {
         /// Callbacks answered 500 before accepting.
         var failuresLeft = 0
         var statuses: [Int] = []
+        /// Requests the trickling route began answering.
+        var trickleStarted = 0
     }
     let state = Mutex(State())
     let port: Int
@@ -68,6 +70,19 @@ final class CallbackReceiver: Sendable {
             }
             return Response(status: .init(code: status))
         }
+        // A receiver that answers 200 at once and then sends its body one byte a second for a minute: an
+        // attempt must end at its deadline, not when the receiver is done.
+        router.post("/trickle") { request, _ -> Response in
+            _ = try await request.body.collect(upTo: 1 << 20)
+            holder.receiver!.state.withLock { $0.trickleStarted += 1 }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                for _ in 0..<60 {
+                    try await writer.write(ByteBuffer(string: "."))
+                    try await Task.sleep(for: .seconds(1))
+                }
+                try await writer.finish(nil)
+            })
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test-receiver")
         logger.logLevel = .critical // stopping it by cancellation logs harmless shutdown errors
@@ -106,7 +121,7 @@ final class CallbackReceiver: Sendable {
               "client_id": "\(clientID)", "client_secret": "\(clientSecret)", "scope": "callbacks",
               "signing_secret": "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"\(list) },
             """
-        let driverList = drivers ? #""drivers": [ { "id": "drv-1", "secret": "driver-secret-1" }, { "id": "drv-2", "secret": "driver-secret-2" } ],"# : ""
+        let driverList = drivers ? #""drivers": [ { "id": "drv-1", "secret": "driver-client-secret-1" }, { "id": "drv-2", "secret": "driver-client-secret-2" } ],"# : ""
         return testConfigJSON.replacingOccurrences(of: #""id": "alpha", "name": "Alpha Foods","#,
                                                    with: #""id": "alpha", "name": "Alpha Foods", "# + callbacks + driverList)
     }
