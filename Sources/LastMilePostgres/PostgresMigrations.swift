@@ -87,5 +87,13 @@ enum PostgresMigrations {
             // One active batch per test driver (§4.3).
             "CREATE UNIQUE INDEX batches_one_active ON batches (shopper_id) WHERE state <> 'completed'",
         ]),
+        // Callback event_ids are base + row id; a new database starts its rows at a random multiple of 2^32
+        // (see the SQLite migration of the same name). A database that already has events keeps its numbering.
+        ("v5-event-epoch", [
+            """
+            SELECT setval('order_events_id_seq', (floor(random() * 1073741823)::bigint + 1) << 32, false)
+            WHERE NOT EXISTS (SELECT 1 FROM order_events)
+            """,
+        ]),
     ]
 }

@@ -1,4 +1,5 @@
 import GRDB
+import LastMileStorage
 
 /// Versioned schema of the SQLite engine. Times are stored as REAL seconds since the Unix epoch (the
 /// PostgreSQL engine uses the same representation, so both engines share one storage model).
@@ -173,6 +174,16 @@ enum SQLiteMigrations {
                 INSERT INTO sqlite_sequence (name, seq) SELECT 'shoppers', 7000 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'shoppers');
                 INSERT INTO sqlite_sequence (name, seq) SELECT 'batches', 88000 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'batches');
                 """)
+        }
+        m.registerMigration("v5-event-epoch") { db in
+            // Callback event_ids are base + row id. A new database starts its rows at a random multiple of
+            // 2^32 (of 2^30), so a receiver that outlives a database reset does not take the new database's
+            // events for ones it has already seen; ids still increase within one database. A database that
+            // already sent events keeps its numbering.
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM order_events") == 0 else { return }
+            try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'order_events'")
+            try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('order_events', ?)",
+                           arguments: [EventEpoch.randomStart()])
         }
         return m
     }

@@ -79,6 +79,12 @@ public struct CallbackDelivery: Sendable, Equatable {
 
     /// Event ids exceed 2^53 (§3.5 says they may), so receivers that parse them as doubles fail early.
     public static let eventIDBase: Int64 = 1_874_400_000_000_000_000
+
+    /// The row id of a public `event_id`; nil when no row can have that id.
+    public static func rowID(eventID: Int64) -> Int64? {
+        let (row, overflow) = eventID.subtractingReportingOverflow(eventIDBase)
+        return overflow || row <= 0 ? nil : row
+    }
     public var eventID: Int64 { Self.eventIDBase + rowID }
 
     public init(rowID: Int64, retailerID: String, orderID: String, name: String, occurredAt: Date, metadata: String, state: State,
@@ -143,5 +149,14 @@ public struct BatchRecord: Sendable, Equatable {
     public var orderIDs: [String]
     public init(id: Int64, retailerID: String, shopperID: Int64, state: String, orderIDs: [String]) {
         self.id = id; self.retailerID = retailerID; self.shopperID = shopperID; self.state = state; self.orderIDs = orderIDs
+    }
+}
+
+/// Where a new database starts numbering its events (both engines' `v5-event-epoch` migration).
+public enum EventEpoch {
+    /// A random multiple of 2^32 from 2^32 to 2^62: with `eventIDBase` every event_id stays below Int64.max
+    /// and above 2^53, and two databases collide with probability 2^-30.
+    public static func randomStart() -> Int64 {
+        Int64.random(in: 1...(1 << 30)) << 32
     }
 }

@@ -16,6 +16,10 @@ struct Callbacks: AsyncParsableCommand {
         @Option(help: "How many.") var limit = 50
         @Flag(help: "Also list every attempt.") var attempts = false
 
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000") }
+        }
+
         func run() async throws {
             let storage = try db.open()
             let rows = try await storage.callbackDeliveries(retailerID: retailer, orderID: order, limit: limit)
@@ -43,9 +47,8 @@ struct Callbacks: AsyncParsableCommand {
 
         func run() async throws {
             let storage = try db.open()
-            let row = eventID - CallbackDelivery.eventIDBase
             // Due at once whatever the server's service clock says.
-            guard row > 0, try await storage.resendCallback(rowID: row, now: Date(timeIntervalSince1970: 0)) else {
+            guard let row = CallbackDelivery.rowID(eventID: eventID), try await storage.resendCallback(rowID: row, now: Date(timeIntervalSince1970: 0)) else {
                 try await storage.close()
                 throw ValidationError("no callback with event_id \(eventID)")
             }
