@@ -81,7 +81,7 @@ s.stop()
 
 # ---- B2: reserve → create ---------------------------------------------------------------------------------
 DRIVERS, USERS = 20, 400
-config = {"retailers": [{"id": "bench", "oauth_clients": [{"client_id": "bench", "client_secret": "bench-secret-1"}],
+config = {"retailers": [{"id": "bench", "oauth_clients": [{"client_id": "bench", "client_secret": "bench-client-secret-1"}],
     "stores": [{"location_code": "B-1", "name": "Bench", "address": {"address_line_1": "101 Spear St", "postal_code": "94105"},
                 "latitude": 37.7920, "longitude": -122.3934, "scheduling_horizon_days": 1, "delivery_hours": {"default": "08:00-21:00"},
                 "driver_shifts": [{"driver_id": f"d{i}", "start": "08:00", "end": "21:00"} for i in range(DRIVERS)]}]}]}
@@ -92,7 +92,7 @@ window = {"starts_at": "2026-11-23T23:00:00Z", "ends_at": "2026-11-24T01:00:00Z"
 def b2(label, database):
     subprocess.run([BIN, "seed", "--file", cfg, "--database", database], check=True, capture_output=True)
     srv = Server(database, ["--no-demo"])
-    t = token(srv.port, "bench", "bench-secret-1")
+    t = token(srv.port, "bench", "bench-client-secret-1")
     def setup(i):
         call(srv.port, "POST", "/v2/fulfillment/users", {"user_id": f"u{i}", "first_name": "Ada"}, t)
         body = dict(LISTING, location_code="B-1", desired_windows=[window])

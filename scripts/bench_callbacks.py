@@ -10,7 +10,7 @@ def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 work = tempfile.mkdtemp(prefix="lm-bench-cb-")
 rport, sport = free_port(), free_port()
-config = {"retailers": [{"id": "cb", "oauth_clients": [{"client_id": "cb", "client_secret": "cb-secret-1"}], "rate_limit_per_second": 100000,
+config = {"retailers": [{"id": "cb", "oauth_clients": [{"client_id": "cb", "client_secret": "cb-client-secret-1"}], "rate_limit_per_second": 100000,
   "callbacks": {"callback_url": f"http://127.0.0.1:{rport}/callbacks", "token_url": f"http://127.0.0.1:{rport}/oauth/token",
                 "client_id": "lm", "client_secret": "receiver-secret", "signing_secret": "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"},
   "stores": [{"location_code": "CB-1", "name": "All Day", "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles",
@@ -35,7 +35,7 @@ def pending():
     c = sqlite3.connect(db); n = c.execute("SELECT count(*) FROM order_events WHERE callback_state = 'pending'").fetchone()[0]; c.close(); return n
 try:
     serve()
-    token = call("POST", "/v2/oauth/token", {"client_id": "cb", "client_secret": "cb-secret-1", "grant_type": "client_credentials"})["access_token"]
+    token = call("POST", "/v2/oauth/token", {"client_id": "cb", "client_secret": "cb-client-secret-1", "grant_type": "client_credentials"})["access_token"]
     now = datetime.datetime.now(datetime.timezone.utc).replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1)
     call("POST", "/v2/fulfillment/lastmile/orders", {"order_id": "B-1", "location_code": "CB-1", "start_at": now.isoformat(),
          "end_at": (now + datetime.timedelta(hours=6)).isoformat(), "first_name": "A", "last_name": "B", "user_phone": "+14155550123",

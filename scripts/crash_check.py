@@ -20,7 +20,7 @@ def psql(sql):
     return subprocess.run(["psql", "-At", "-d", os.environ["LASTMILE_DB_NAME"], "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 def token(port):
-    return call(port, "POST", "/v2/oauth/token", {"client_id": "cb", "client_secret": "cb-secret-1", "grant_type": "client_credentials"})[1]["access_token"]
+    return call(port, "POST", "/v2/oauth/token", {"client_id": "cb", "client_secret": "cb-client-secret-1", "grant_type": "client_credentials"})[1]["access_token"]
 
 failures = []
 def check(cond, what):

@@ -33,7 +33,7 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond: failures.append(what)
 
-status, tok = call(PORTS[0], "POST", "/v2/oauth/token", {"client_id": "cap", "client_secret": "cap-secret-1", "grant_type": "client_credentials"})
+status, tok = call(PORTS[0], "POST", "/v2/oauth/token", {"client_id": "cap", "client_secret": "cap-client-secret-1", "grant_type": "client_credentials"})
 token = tok["access_token"]
 window = {"address": {"address_line_1": "500 Howard St", "postal_code": "94105"}, "location_code": "CAP-1",
           "cart_total_cents": 1, "items_count": 1,

@@ -51,7 +51,7 @@ struct BootstrapTests {
             eta_options_enabled: true
             oauth_clients:
               - client_id: yml
-                client_secret: yml-secret-1
+                client_secret: yml-client-secret-1
             stores:
               - location_code: Y-1
                 name: Yaml Market

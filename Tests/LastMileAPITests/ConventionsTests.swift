@@ -65,7 +65,7 @@ struct ConventionsTests {
     func rateLimit(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             let alpha = try await c.token()
             for remaining in [2, 1, 0] {
                 let r = try await c.put("/v2/fulfillment/users/nobody", token: beta, "{}")

@@ -92,7 +92,7 @@ struct DispatchTests {
     func dispatchCapacityAndStores(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             func body(_ id: String) -> String {
                 dispatchBody(id, start: "2025-06-10T18:00:00-07:00", end: "2025-06-10T20:00:00-07:00")
                     .replacingOccurrences(of: "SF-001", with: "CAP-1").replacingOccurrences(of: "true", with: "false")
@@ -159,7 +159,7 @@ struct DispatchTests {
             guard case .updated(let saved) = try await env.storage.updateOrder(order, expectedStatus: .brandNew, events: [], now: dispatchNow, recheck: nil)
             else { Issue.record("not updated"); return }
             order = saved
-            let pc = try await c.token("alpha-pc", "alpha-secret-3")
+            let pc = try await c.token("alpha-pc", "alpha-client-secret-3")
             let moving = try await c.request(.get, location, token: pc)
             #expect(moving.json == (try JSONValue.parse(Data(#"{"coordinates":{"latitude":37.792,"longitude":-122.3934}}"#.utf8))), "\(moving.text)")
             order.status = .delivered
@@ -172,7 +172,7 @@ struct DispatchTests {
             (try await c.request(.get, "/v2/post_checkout/orders/none/location", token: token)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
 
             // A retailer that redacts shopper PII gets 403 `Shopper PII` with a null code.
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: beta, dispatchBody("P-1").replacingOccurrences(of: "SF-001", with: "B-001")).status == .ok)
             let pii = try await c.request(.get, "/v2/post_checkout/orders/P-1/location", token: beta)
             #expect(pii.status == .forbidden)

@@ -12,8 +12,8 @@ struct DriverAPITests {
                                             config: CallbackReceiver.config(port: 9, drivers: true))
         try await env.run { c in
             let retailer = try await c.token()
-            let driver = try await c.token("drv-1", "driver-secret-1")
-            let other = try await c.token("drv-2", "driver-secret-2")
+            let driver = try await c.token("drv-1", "driver-client-secret-1")
+            let other = try await c.token("drv-2", "driver-client-secret-2")
             // Scopes keep the two worlds apart.
             (try await c.request(.get, "/driver/v1/offers", token: retailer)).expectError(.forbidden, "The access token does not grant access to this resource.", code: 4001, key: nil)
             (try await c.post("/v2/fulfillment/lastmile/orders", token: driver, dispatchBody("D-0")))
@@ -49,7 +49,7 @@ struct DriverAPITests {
             #expect(try await c.post("/driver/v1/orders/D-1/location", token: driver, #"{"latitude":37.787,"longitude":-122.397}"#).status == .ok)
             env.clock.advance(by: 20)
             #expect(try await c.post("/driver/v1/orders/D-1/location", token: driver, #"{"latitude":37.785,"longitude":-122.398}"#).status == .ok)
-            let pc = try await c.token("alpha-pc", "alpha-secret-3")
+            let pc = try await c.token("alpha-pc", "alpha-client-secret-3")
             #expect(try await c.request(.get, "/v2/post_checkout/orders/D-1/location", token: pc).json
                     == .object(["coordinates": .object(["latitude": .number(37.785), "longitude": .number(-122.398)])]))
             // Far away after the window: late.

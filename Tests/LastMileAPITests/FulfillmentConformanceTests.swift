@@ -21,7 +21,7 @@ struct FulfillmentConformanceTests {
                 checked += 1
             }
             let token = try await c.token()
-            let driver = try await c.token("drv-1", "driver-secret-1")
+            let driver = try await c.token("drv-1", "driver-client-secret-1")
             for i in 1...3 {
                 #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-\(i)")).status == .ok)
             }

@@ -18,15 +18,15 @@ struct OpenAPIConformanceTests {
                 checked += 1
             }
             let tokenPath = "/v2/oauth/token"
-            let tokenResponse = try await c.post(tokenPath, #"{"client_id":"alpha","client_secret":"alpha-secret-1","grant_type":"client_credentials"}"#)
+            let tokenResponse = try await c.post(tokenPath, #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#)
             check(tokenResponse, "post", tokenPath)
             let token = try #require(tokenResponse.json["access_token"]?.stringValue)
             check(try await c.post(tokenPath, #"{"client_id":"alpha","client_secret":"bad","grant_type":"client_credentials"}"#), "post", tokenPath)
-            check(try await c.post(tokenPath, #"{"client_id":"alpha","client_secret":"alpha-secret-1","grant_type":"x"}"#), "post", tokenPath)
+            check(try await c.post(tokenPath, #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"x"}"#), "post", tokenPath)
             check(try await c.post(tokenPath + "?client_secret=x", "{}"), "post", tokenPath)
             let revoke = "/v2/oauth/token/revoke"
-            check(try await c.post(revoke, #"{"client_id":"alpha","client_secret":"alpha-secret-1","token":"nope"}"#), "post", revoke)
-            check(try await c.post(revoke, #"{"client_id":"alpha","client_secret":"alpha-secret-1"}"#), "post", revoke)
+            check(try await c.post(revoke, #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","token":"nope"}"#), "post", revoke)
+            check(try await c.post(revoke, #"{"client_id":"alpha","client_secret":"alpha-client-secret-1"}"#), "post", revoke)
             check(try await c.request(.get, "/health"), "get", "/health")
 
             let users = "/v2/fulfillment/users"
@@ -36,7 +36,7 @@ struct OpenAPIConformanceTests {
             check(try await c.post(users, token: token, #"{"user_id":"u2"}"#), "post", users)                           // single
             check(try await c.post(users, token: token, "[]"), "post", users)
             check(try await c.post(users, #"{}"#), "post", users)                                                        // 401
-            let pc = try await c.token("alpha-pc", "alpha-secret-3")
+            let pc = try await c.token("alpha-pc", "alpha-client-secret-3")
             check(try await c.post(users, token: pc, #"{}"#), "post", users)                                             // 403
             let address = "/v2/fulfillment/users/{user_id}/addresses"
             check(try await c.post("/v2/fulfillment/users/u1/addresses", token: token,
@@ -65,7 +65,7 @@ struct OpenAPIConformanceTests {
             check(try await c.post(concrete, token: token, "{\(base),\"desired_windows\":[{\"starts_at\":\"2025-06-11T01:30:00Z\",\"ends_at\":\"2025-06-11T03:00:00Z\"}]}"), "post", checkout)
             check(try await c.post("/v2/fulfillment/users/ghost/service_options/cart/last_mile", token: token, "{\(base)}"), "post", checkout)
             check(try await c.post(concrete, token: token, "{}"), "post", checkout)
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             try await c.createUser("u1", token: beta)
             check(try await c.post(concrete, token: beta, #"{"address":{"address_line_1":"1 Main","postal_code":"94105"},"location_code":"B-001","cart_total_cents":1,"items_count":1,"with_eta_options":true}"#), "post", checkout)
             // Reservations.

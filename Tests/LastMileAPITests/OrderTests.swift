@@ -132,7 +132,7 @@ struct OrderTests {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             let listing = #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"CAP-1","cart_total_cents":1,"items_count":1,"desired_windows":[{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}]}"#
             var holds: [Int64] = []
             for u in 0..<9 {

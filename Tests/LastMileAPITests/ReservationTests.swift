@@ -6,7 +6,7 @@ import Testing
 /// One store, one driver on shift 08:00–21:00 local, 2 minutes from 94105: a trip takes 5 + 2 + 5 + 2 = 14
 /// minutes, so the 18:00–20:00 window (01:00–03:00Z) fits arrivals at 01:00, 01:14, …, 02:52: exactly 9.
 let capacityConfigJSON = """
-{ "retailers": [ { "id": "cap", "oauth_clients": [ { "client_id": "cap", "client_secret": "cap-secret-1" } ],
+{ "retailers": [ { "id": "cap", "oauth_clients": [ { "client_id": "cap", "client_secret": "cap-client-secret-1" } ],
   "stores": [ { "location_code": "CAP-1", "name": "One Driver",
     "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
     "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles", "scheduling_horizon_days": 1,
@@ -51,7 +51,7 @@ struct ReservationTests {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             try await c.createUser("u1", token: token)
             try await c.createUser("u2", token: token)
             try await c.createUser("u1", token: beta)
@@ -122,7 +122,7 @@ struct ReservationTests {
         let users = (0..<200).map { "user-\($0)" }
         for u in users { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: u, createdAt: exampleNow)) }
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             var optionIDs: [String: Int64] = [:]
             for u in users {
                 let r = try await c.post("/v2/fulfillment/users/\(u)/service_options/cart/last_mile", token: token, windowBody)
@@ -176,7 +176,7 @@ struct ReservationTests {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             for u in 0..<9 {
                 let r = try await c.post("/v2/fulfillment/users/u\(u)/service_options/cart/last_mile", token: token, windowBody)
                 let id = try #require(r.json["service_options"]?[0]?["id"]?.int)

@@ -74,7 +74,7 @@ struct SandboxTests {
             (try await c.post(callbacks, token: token, #"{"event_name":"late_delivery"}"#))
                 .expectError(.badRequest, "Event cannot be simulated for an order in its current status", code: 2000, key: "event_name")
             // Another retailer sees none of it.
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             (try await c.post(advance, token: beta)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
         }
         let production = try await TestEnvironment(engine: engine, now: dispatchNow, mode: .production)
@@ -90,7 +90,7 @@ struct SandboxTests {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token).json
                     == .object(["now": .string("2025-06-11T00:35:12Z"), "adjustable": .bool(true)]))
             for u in 0..<9 {
@@ -152,7 +152,7 @@ struct SandboxTests {
         let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 1, logger: Logger(label: "sim"),
                                         dispatcher: CapacityDispatcher(service: env.service))
         try await env.run { c in
-            let token = try await c.token("cap", "cap-secret-1")
+            let token = try await c.token("cap", "cap-client-secret-1")
             for id in ["C-1", "C-2"] {
                 let body = #"{"order_id":"\#(id)","location_code":"CAP-1","start_at":"2025-06-11T01:00:00Z","end_at":"2025-06-11T03:00:00Z","first_name":"A","last_name":"B","user_phone":"+14155550123","items_count":1,"items_weight":1,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
                 #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, body).status == .ok)

@@ -123,7 +123,7 @@ struct ServiceOptionTests {
     func etaWarningAndFlags(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             try await c.createUser("cust-4821", token: beta)
             let r = try await c.post(checkoutPath, token: beta, #"""
                 {"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"B-001","cart_total_cents":1,"items_count":1,"with_eta_options":true}
@@ -145,7 +145,7 @@ struct ServiceOptionTests {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let alpha = try await c.token()
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             try await c.createUser("cust-4821", token: alpha)
             try await c.createUser("cust-4821", token: beta)
             func body(postal: String = "94105", line1: String = "500 Howard St", location: String = "SF-001", extra: String = "") -> String {

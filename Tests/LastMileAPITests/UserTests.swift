@@ -118,7 +118,7 @@ struct UserTests {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let alpha = try await c.token()
-            let beta = try await c.token("beta", "beta-secret-1")
+            let beta = try await c.token("beta", "beta-client-secret-1")
             try await c.createUser("shared", token: alpha, firstName: "Alpha")
             (try await c.put("/v2/fulfillment/users/shared", token: beta, "{}")).expectError(.badRequest, "User Not Found", key: "user_id")
             // Same user_id in another retailer is a different user.
