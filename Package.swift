@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "LastMileAPI", dependencies: [
             "LastMileCore", "LastMileStorage", "LastMileFleet",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),

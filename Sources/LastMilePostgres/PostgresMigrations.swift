@@ -95,5 +95,11 @@ enum PostgresMigrations {
             WHERE NOT EXISTS (SELECT 1 FROM order_events)
             """,
         ]),
+        // The retention job deletes by these instants in small batches (see the SQLite migration).
+        ("v6-retention", [
+            "CREATE INDEX access_tokens_expiry ON access_tokens (expires_at)",
+            "CREATE INDEX holds_expiry ON holds (expires_at)",
+            "CREATE INDEX callback_attempts_at ON callback_attempts (attempted_at)",
+        ]),
     ]
 }

@@ -24,14 +24,46 @@ public final class PostgresStorage: Storage {
         self.logger = logger
     }
 
-    /// `postgres://user:password@host:port/database` (TLS is not used; run it on a private network or loopback).
+    /// `postgres://user:password@host:port/database[?sslmode=…]`. `sslmode` as libpq names it: `disable`
+    /// (the default, for loopback and private networks), `require` (encrypted, certificate not checked),
+    /// `verify-ca` (certificate checked against the system roots or `sslrootcert`), `verify-full` (and the
+    /// host name). Errors never repeat the password.
     public convenience init(url: String, logger: Logger = Logger(label: "lastmile.postgres")) throws {
-        guard let u = URL(string: url), let scheme = u.scheme, ["postgres", "postgresql"].contains(scheme), let host = u.host else {
-            throw StorageError.unavailable("not a postgres:// URL: \(url)")
+        guard let u = URLComponents(string: url), let scheme = u.scheme, ["postgres", "postgresql"].contains(scheme),
+              let host = u.host, !host.isEmpty
+        else {
+            throw StorageError.unavailable("not a postgres://user:password@host:port/database URL: \(Self.redacted(url))")
         }
         let database = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
-        self.init(configuration: Self.configuration(host: host, port: u.port ?? 5432, user: u.user ?? "postgres", password: u.password,
-                                                    database: database.isEmpty ? nil : database), logger: logger)
+        var config = Self.configuration(host: host, port: u.port ?? 5432, user: u.user ?? "postgres", password: u.password,
+                                        database: database.isEmpty ? nil : database)
+        let query = Dictionary((u.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
+        config.tls = try Self.tls(mode: query["sslmode"] ?? "disable", rootCertificate: query["sslrootcert"])
+        self.init(configuration: config, logger: logger)
+    }
+
+    /// The URL with its password replaced by `***`.
+    public static func redacted(_ url: String) -> String {
+        guard var c = URLComponents(string: url) else { return "(unparseable URL)" }
+        if c.password != nil { c.password = "***" }
+        return c.string ?? "(unparseable URL)"
+    }
+
+    static func tls(mode: String, rootCertificate: String?) throws -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
+        switch mode {
+        case "disable": return .disable
+        case "require":
+            tls.certificateVerification = .none
+            return .require(tls)
+        case "verify-ca":
+            tls.certificateVerification = .noHostnameVerification
+            return .require(tls)
+        case "verify-full": return .require(tls)
+        default:
+            throw StorageError.unavailable("sslmode must be disable, require, verify-ca or verify-full (got \(mode))")
+        }
     }
 
     public func close() async throws { runner.cancel() }
@@ -39,6 +71,9 @@ public final class PostgresStorage: Storage {
     public static func configuration(host: String, port: Int, user: String, password: String?, database: String?) -> PostgresClient.Configuration {
         var config = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
         config.options.maximumConnections = 20
+        // A server that does not answer fails a connection attempt in 3 s (the pool retries with backoff);
+        // requests themselves are bounded by the API's request deadline.
+        config.options.connectTimeout = .seconds(3)
         return config
     }
 
@@ -57,23 +92,38 @@ public final class PostgresStorage: Storage {
 
     // MARK: Helpers
 
-    /// Runs `body`, mapping connection failures and transient server errors to `StorageError.unavailable`.
+    /// Runs `body`, mapping connection failures and transient server errors to `StorageError.unavailable`
+    /// (503 with Retry-After in the API, §1.14), never to a 500.
     func guarded<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as PSQLError {
             let state = e.serverInfo?[.sqlState]
-            // No server answer (connection refused/lost), or: serialization failure, deadlock, admin shutdown,
-            // too many connections, cannot connect now.
-            if state == nil || ["40001", "40P01", "57P01", "57P02", "57P03", "53300"].contains(state!) {
+            if state == nil || Self.isTransient(sqlState: state!) {
                 throw StorageError.unavailable("postgres: \(state ?? "\(e.code)") \(e.serverInfo?[.message] ?? "")")
             }
             throw e
+        } catch let e where String(describing: type(of: e)).contains("ConnectionPoolError") {
+            // postgres-nio's pool (an unstable module, so matched by name): shut down, request cancelled, or
+            // its circuit breaker open because no connection could be made for a while.
+            throw StorageError.unavailable("postgres pool: \(e)")
+        } catch is CancellationError {
+            throw StorageError.unavailable("postgres: request cancelled")
         }
     }
 
+    /// SQLSTATEs that say "not now" rather than "never": connection exceptions (08), serialization failure
+    /// and deadlock, insufficient resources (53), operator intervention (57: shutdown, cannot connect now,
+    /// query canceled) and read-only transaction (25006, e.g. a replica during failover).
+    static func isTransient(sqlState: String) -> Bool {
+        sqlState.hasPrefix("08") || sqlState.hasPrefix("53") || sqlState.hasPrefix("57")
+            || ["40001", "40P01", "25006"].contains(sqlState)
+    }
+
     func rows(_ q: PostgresQuery, _ conn: PostgresConnection? = nil) async throws -> [PostgresRandomAccessRow] {
-        let seq: PostgresRowSequence
-        if let conn { seq = try await conn.query(q, logger: logger) } else { seq = try await client.query(q, logger: logger) }
-        return try await seq.collect().map { $0.makeRandomAccess() }
+        try await guarded {
+            let seq: PostgresRowSequence
+            if let conn { seq = try await conn.query(q, logger: logger) } else { seq = try await client.query(q, logger: logger) }
+            return try await seq.collect().map { $0.makeRandomAccess() }
+        }
     }
 
     func exec(_ q: PostgresQuery, _ conn: PostgresConnection? = nil) async throws {
@@ -207,6 +257,31 @@ public final class PostgresStorage: Storage {
     public func revokeToken(hash: String, at: Date) async throws {
         let t = at.timeIntervalSince1970
         try await guarded { try await exec("UPDATE access_tokens SET revoked_at = \(t) WHERE token_hash = \(hash) AND revoked_at IS NULL") }
+    }
+
+    public func revokeTokens(clientID: String, at: Date) async throws -> Int {
+        let t = at.timeIntervalSince1970
+        return try await rows("""
+            UPDATE access_tokens SET revoked_at = \(t) WHERE client_id = \(clientID) AND revoked_at IS NULL AND expires_at > \(t)
+            RETURNING 1
+            """).count
+    }
+
+    public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
+        let t = before.timeIntervalSince1970, n = Int64(limit)
+        let (table, key, column): (String, String, String) = switch kind {
+        case .serviceOptions: ("service_options", "id", "listed_at")
+        case .accessTokens: ("access_tokens", "token_hash", "expires_at")
+        case .holds: ("holds", "id", "expires_at")
+        case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
+        }
+        // Names come from the enum above, never from input.
+        var query = PostgresQuery(unsafeSQL: """
+            DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < $1 LIMIT $2) RETURNING 1
+            """)
+        query.binds.append(t)
+        query.binds.append(n)
+        return try await rows(query).count
     }
 
     // MARK: Stores

@@ -185,6 +185,15 @@ enum SQLiteMigrations {
             try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('order_events', ?)",
                            arguments: [EventEpoch.randomStart()])
         }
+        m.registerMigration("v6-retention") { db in
+            // The retention job deletes by these instants in small batches; without an index each batch
+            // would scan its table.
+            try db.execute(sql: """
+                CREATE INDEX access_tokens_expiry ON access_tokens (expires_at);
+                CREATE INDEX holds_expiry ON holds (expires_at);
+                CREATE INDEX callback_attempts_at ON callback_attempts (attempted_at);
+                """)
+        }
         return m
     }
 }

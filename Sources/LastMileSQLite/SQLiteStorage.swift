@@ -141,6 +141,32 @@ public final class SQLiteStorage: Storage {
         }
     }
 
+    public func revokeTokens(clientID: String, at: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?",
+                           arguments: [at.timeIntervalSince1970, clientID, at.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
+        let (table, key, column) = Self.retentionColumns(kind)
+        return try await write { db in
+            try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < ? LIMIT ?)",
+                           arguments: [before.timeIntervalSince1970, limit])
+            return db.changesCount
+        }
+    }
+
+    static func retentionColumns(_ kind: RetentionKind) -> (table: String, key: String, column: String) {
+        switch kind {
+        case .serviceOptions: ("service_options", "id", "listed_at")
+        case .accessTokens: ("access_tokens", "token_hash", "expires_at")
+        case .holds: ("holds", "id", "expires_at")
+        case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
+        }
+    }
+
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {

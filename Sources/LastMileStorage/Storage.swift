@@ -23,6 +23,12 @@ public protocol Storage: Sendable {
     func token(hash: String) async throws -> AccessTokenRecord?
     /// Marks a token revoked (no effect when already revoked).
     func revokeToken(hash: String, at: Date) async throws
+    /// Revokes every unexpired, unrevoked token of a client (`lastmile clients revoke-tokens`); returns how many.
+    func revokeTokens(clientID: String, at: Date) async throws -> Int
+
+    /// Deletes at most `limit` rows of `kind` whose reference instant is before `before`; returns how many.
+    /// The retention job calls it until a batch comes back short, so no statement runs long.
+    func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int
 
     /// Every store of the retailer, active or not.
     func stores(retailerID: String) async throws -> [Store]

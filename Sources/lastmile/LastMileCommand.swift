@@ -16,7 +16,7 @@ struct LastMileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lastmile",
         abstract: "LastMile: a self-hostable last-mile delivery service with an Instacart Connect compatible API.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self, Clients.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -28,16 +28,14 @@ struct DatabaseOptions: ParsableArguments {
     var resolved: String { database ?? Environment.value("LASTMILE_DATABASE") ?? "./data/lastmile.sqlite" }
 
     /// For display: the location without a password.
-    var redacted: String {
-        guard var c = URLComponents(string: resolved), c.password != nil else { return resolved }
-        c.password = "***"
-        return c.string ?? resolved
-    }
+    var redacted: String { isPostgres ? PostgresStorage.redacted(resolved) : resolved }
+
+    var isPostgres: Bool { resolved.hasPrefix("postgres://") || resolved.hasPrefix("postgresql://") }
 
     func open() throws -> any Storage {
         let location = resolved
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            return try PostgresStorage(url: location)
+        if isPostgres {
+            do { return try PostgresStorage(url: location) } catch { throw ValidationError("--database: \(error)") }
         }
         let path = location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
         return try SQLiteStorage(path: path)
@@ -81,6 +79,20 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy"),
             help: "A reverse proxy's address whose X-Forwarded-For names the client (repeatable). Env: LASTMILE_TRUSTED_PROXIES (comma-separated).")
     var trustedProxy: [String] = []
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics (Prometheus) on this port of --metrics-host; 0 = any free port. Env: LASTMILE_METRICS_PORT. Default: not served.")
+    var metricsPort: Int?
+    @Option(name: .customLong("metrics-host"), help: "Interface of the metrics listener. Env: LASTMILE_METRICS_HOST. Default 127.0.0.1.")
+    var metricsHost: String?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle (or trickle a request) before it is closed. Env: LASTMILE_IDLE_TIMEOUT. Default 60.")
+    var idleTimeout: Int?
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait in the listen backlog. Env: LASTMILE_MAX_CONNECTIONS. Default 2048.")
+    var maxConnections: Int?
+    @Option(name: .customLong("retain"), help: ArgumentHelp(
+        "How long to keep old rows, as KIND=HOURS (repeatable): service_options (default 48), access_tokens (24, after expiry), holds (168, after expiry), callback_attempts (720).",
+        valueName: "kind=hours"))
+    var retain: [String] = []
+    @Option(name: .customLong("request-timeout"), help: "Seconds before a request is answered 503 with Retry-After (e.g. the database does not answer). Env: LASTMILE_REQUEST_TIMEOUT. Default 5.")
+    var requestTimeout: Int?
 
     func run() async throws {
         let started = DispatchTime.now()
@@ -105,6 +117,16 @@ struct Serve: AsyncParsableCommand {
         cfg.trustedProxies = trustedProxy
             + (Environment.value("LASTMILE_TRUSTED_PROXIES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         if let problem = cfg.startProblem() { throw ValidationError(problem) }
+        cfg.metricsPort = metricsPort ?? Environment.value("LASTMILE_METRICS_PORT").flatMap(Int.init)
+        cfg.metricsHost = metricsHost ?? Environment.value("LASTMILE_METRICS_HOST") ?? "127.0.0.1"
+        if let p = cfg.metricsPort, !(0...65535).contains(p) { throw ValidationError("--metrics-port must be 0…65535") }
+        let idle = idleTimeout ?? Environment.value("LASTMILE_IDLE_TIMEOUT").flatMap(Int.init) ?? 60
+        guard (1...3600).contains(idle) else { throw ValidationError("--idle-timeout must be 1…3600 seconds") }
+        cfg.idleTimeout = .seconds(idle)
+        cfg.maxConnections = maxConnections ?? Environment.value("LASTMILE_MAX_CONNECTIONS").flatMap(Int.init) ?? 2048
+        guard (1...1_000_000).contains(cfg.maxConnections) else { throw ValidationError("--max-connections must be 1…1000000") }
+        let deadline = requestTimeout ?? Environment.value("LASTMILE_REQUEST_TIMEOUT").flatMap(Int.init) ?? 5
+        guard (1...300).contains(deadline) else { throw ValidationError("--request-timeout must be 1…300 seconds") }
 
         // Development mode always runs a movable clock (the sandbox test clock moves it); production reads
         // the system clock only.
@@ -133,7 +155,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let service = LastMileService(storage: storage, clock: clock, directory: directory, mode: m, logger: logger,
                                       oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride, metrics: registry,
-                                      trustedProxies: cfg.trustedProxies)
+                                      trustedProxies: cfg.trustedProxies, requestTimeout: .seconds(deadline))
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         let host = cfg.host
         let serviceClock = clock
@@ -145,14 +167,68 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
         }
         let http = CallbackOutbox.makeHTTPClient()
-        let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger)
+        let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger,
+                                    receivers: ReceiverURLPolicy(production: m == .production, allowedHosts: cfg.allowedReceiverHosts))
         let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger,
                                                     dispatcher: CapacityDispatcher(service: service)) : nil
-        let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service))
-        let group = ServiceGroup(configuration: .init(services: [app, fleet], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let retention = RetentionJob(storage: storage, clock: clock, policy: try Self.retentionPolicy(retain), logger: logger)
+        let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service), retention: retention)
+        var services: [any Service] = [app, fleet]
+        if let metricsPort = cfg.metricsPort {
+            let metricsHost = cfg.metricsHost
+            services.append(buildMetricsApplication(registry: registry, host: metricsHost, port: metricsPort) { channel in
+                FileHandle.standardOutput.write(Data("Metrics on http://\(metricsHost):\(channel.localAddress?.port ?? 0)/metrics\n".utf8))
+            })
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await http.shutdown()
         try await storage.close()
+    }
+}
+
+extension Serve {
+    /// `--retain service_options=24` and the like over the defaults.
+    static func retentionPolicy(_ settings: [String]) throws -> RetentionPolicy {
+        var policy = RetentionPolicy()
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = RetentionKind(rawValue: parts[0]), let hours = Double(parts[1]), hours >= 1, hours <= 87_600 else {
+                throw ValidationError("--retain: expected KIND=HOURS (1…87600) with KIND one of \(RetentionKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(setting)")
+            }
+            switch kind {
+            case .serviceOptions: policy.serviceOptions = hours * 3600
+            case .accessTokens: policy.accessTokens = hours * 3600
+            case .holds: policy.holds = hours * 3600
+            case .callbackAttempts: policy.callbackAttempts = hours * 3600
+            }
+        }
+        return policy
+    }
+}
+
+/// OAuth clients: revoking every token of a client (a leaked secret, a retired integration).
+struct Clients: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage OAuth clients' tokens.", subcommands: [RevokeTokens.self])
+
+    struct RevokeTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-tokens",
+            abstract: "Revoke every unexpired token of a client at once (rotate its secret in the configuration file as well).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The client_id.") var clientID: String
+
+        func run() async throws {
+            let storage = try db.open()
+            try await storage.migrate()
+            guard try await storage.oauthClient(id: clientID) != nil else {
+                try await storage.close()
+                throw ValidationError("no client \(clientID)")
+            }
+            let n = try await storage.revokeTokens(clientID: clientID, at: Date())
+            try await storage.close()
+            print("Revoked \(n) token(s) of client \(clientID).")
+        }
     }
 }
 
@@ -220,11 +296,13 @@ struct FleetWork: Service {
     let outbox: CallbackOutbox
     let simulator: DriverSimulator?
     let rescheduler: Rescheduler
+    let retention: RetentionJob
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await outbox.run() }
+                group.addTask { await retention.run() }
                 group.addTask { await rescheduler.run() }
                 if let simulator { group.addTask { await simulator.run() } }
             }

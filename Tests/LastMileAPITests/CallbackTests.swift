@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import HummingbirdTesting
+import LastMileAPI
 import LastMileCore
 import LastMileFleet
 import LastMileStorage
@@ -111,7 +113,11 @@ struct CallbackTests {
         #expect(attempts.map(\.statusCode) == [500, 200])
         #expect(receiver.received.count == 1)
         // The operator's view: attempts by outcome and requests by route, in Prometheus text format.
-        let metrics = try await env.run { c in try await c.request(.get, "/metrics") }
+        // /metrics is on its own listener, never on the API's.
+        #expect(try await env.run { c in try await c.request(.get, "/metrics") }.status == .notFound)
+        let metrics = try await buildMetricsApplication(registry: sharedMetrics, host: "127.0.0.1", port: 0).test(.router) { client in
+            try await TestEnvironment.Client(client: client).request(.get, "/metrics")
+        }
         #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="retry"}"#))
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="delivered"}"#))

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import Prometheus
 import NIOCore
 import LastMileCore
 import LastMileStorage
@@ -26,6 +28,13 @@ public struct AppConfiguration: Sendable {
     public var allowedReceiverHosts: [String] = []
     /// Socket peers whose `X-Forwarded-For` is believed (the operator's reverse proxies).
     public var trustedProxies: [String] = []
+    /// A connection with no request activity for this long is closed (also one trickling its headers).
+    public var idleTimeout: Duration = .seconds(60)
+    /// Connections served at once; past it new ones wait in the listen backlog until one closes.
+    public var maxConnections = 2048
+    /// `/metrics` (Prometheus) listens here, apart from the API; nil = not served.
+    public var metricsHost = "127.0.0.1"
+    public var metricsPort: Int?
 
     public init() {}
 
@@ -135,7 +144,10 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     /// OAuth endpoints answer unexpected failures in the OAuth shape too.
     func oauthRoute(_ h: @escaping Handler) -> Handler {
         { input in
-            do { return try await h(input) } catch let e as OAuthFailure { throw e } catch {
+            do { return try await h(input) } catch let e as OAuthFailure { throw e } catch StorageError.unavailable(let reason) {
+                service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(input.request.uri.path)"])
+                throw OAuthFailure.unavailable
+            } catch {
                 service.logger.error("oauth failure: \(error)")
                 throw OAuthFailure.serverError
             }
@@ -145,13 +157,6 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     var t = RouteTable<Handler>()
     t.add(.get, "/health", access: .open, body: .none) { _ in JSONResponse.make(["status": "ok"]) }
     t.add(.get, "/openapi.yaml", access: .open, body: .none) { _ in OpenAPIDocument.response() }
-    // Prometheus text format; expose it on a private network only (operators' scrapers, no token).
-    if let registry = service.metrics {
-        t.add(.get, "/metrics", access: .open, body: .none) { _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
-    }
     t.add(.post, "/v2/oauth/token", access: .oauth, body: .none, oauthRoute(oauth.issueToken))
     t.add(.post, "/v2/oauth/token/revoke", access: .oauth, body: .none, oauthRoute(oauth.revokeToken))
     t.add(.post, "/v2/fulfillment/users", access: fulfillment, users.create)
@@ -207,7 +212,25 @@ public func buildApplication(service: LastMileService, configuration: AppConfigu
     logger.logLevel = configuration.logLevel
     return Application(
         responder: buildRouter(service),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "LastMile"),
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "LastMile",
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
         onServerRunning: onServerRunning,
         logger: logger)
+}
+
+/// `/metrics` in Prometheus text format on a listener of its own (loopback by default): the public API
+/// port never serves it, so it is not reachable through the load balancer.
+public func buildMetricsApplication(registry: PrometheusCollectorRegistry, host: String, port: Int,
+                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    -> some ApplicationProtocol {
+    let router = Router()
+    router.get("/metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+    var logger = Logger(label: "lastmile.metrics")
+    logger.logLevel = .warning
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "LastMile"),
+                       onServerRunning: onServerRunning, logger: logger)
 }

@@ -30,12 +30,14 @@ public final class LastMileService: Sendable {
     /// without a database read until the window ends.
     public let unauthenticatedRateLimit: Int
     let unauthenticatedLimiter: RateLimiter
+    /// How long a request may take before it is answered 503 (`Retry-After: 1`).
+    public let requestTimeout: Duration
     let signInBackoff: SignInBackoff
 
     public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
                 estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
                 oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil, metrics: PrometheusCollectorRegistry? = nil,
-                trustedProxies: [String] = [], unauthenticatedRateLimit: Int = 20,
+                trustedProxies: [String] = [], unauthenticatedRateLimit: Int = 20, requestTimeout: Duration = .seconds(5),
                 monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
         self.storage = storage
         self.clock = clock
@@ -48,6 +50,7 @@ public final class LastMileService: Sendable {
         self.metrics = metrics
         self.trustedProxies = Set(trustedProxies)
         self.unauthenticatedRateLimit = unauthenticatedRateLimit
+        self.requestTimeout = requestTimeout
         retailerLimiter = RateLimiter(seconds: monotonicSeconds)
         oauthLimiter = RateLimiter(seconds: monotonicSeconds)
         unauthenticatedLimiter = RateLimiter(seconds: monotonicSeconds)

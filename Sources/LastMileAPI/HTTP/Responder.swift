@@ -3,6 +3,7 @@ import HTTPTypes
 import Metrics
 import Hummingbird
 import LastMileCore
+import LastMileFleet
 import LastMileStorage
 import Logging
 
@@ -45,6 +46,8 @@ struct OAuthFailure: Error {
     static let slowDown = OAuthFailure(status: .tooManyRequests, error: "slow_down", description: "Too many requests")
     static let serverError = OAuthFailure(status: .internalServerError, error: "server_error",
         description: "An internal error occurred. Please try again later.")
+    static let unavailable = OAuthFailure(status: .serviceUnavailable, error: "temporarily_unavailable",
+        description: "The service is temporarily unavailable. Please try again later.", retryAfter: 1)
     static let tooLarge = OAuthFailure(status: .contentTooLarge, error: "invalid_request", description: "The request body is too large.")
 
     var response: Response {
@@ -52,7 +55,7 @@ struct OAuthFailure: Error {
         var h = HTTPFields()
         h[.cacheControl] = "no-store"
         h[.pragma] = "no-cache"
-        if status == .tooManyRequests { h[.retryAfter] = String(retryAfter ?? 1) }
+        if status == .tooManyRequests || status == .serviceUnavailable { h[.retryAfter] = String(retryAfter ?? 1) }
         return JSONResponse.make(status: status, Body(error: error, error_description: description), headers: h)
     }
 }
@@ -122,10 +125,14 @@ public struct LastMileResponder: HTTPResponder {
             }
             let c: Caller
             do {
-                c = try await BearerAuth.authenticate(request, service: service, now: now)
+                c = try await withDeadline(service.requestTimeout) {
+                    try await BearerAuth.authenticate(request, service: service, now: now)
+                }
             } catch let e as ServiceError where e.kind == .unauthorized {
                 _ = service.unauthenticatedLimiter.check(key: failures, limit: service.unauthenticatedRateLimit)
                 throw e
+            } catch let e as DeadlineExceeded {
+                throw StorageError.unavailable("authentication deadline: \(e)")
             }
             guard c.scopes.contains(where: { scopes.contains($0.rawValue) }) else { throw BearerAuth.forbidden }
             caller = c
@@ -142,8 +149,15 @@ public struct LastMileResponder: HTTPResponder {
         }
         // 4. Body.
         let body: [String: JSONValue] = route.body == .json ? try await RequestBodyDecoder.jsonObject(request) : [:]
-        return try await route.handler(HandlerInput(request: request, params: params, body: body, caller: caller, now: now,
-                                                    remoteIP: client))
+        let input = HandlerInput(request: request, params: params, body: body, caller: caller, now: now, remoteIP: client)
+        // One deadline per request: a database that stopped answering (or a pool waiting for one) gives a
+        // prompt 503 with Retry-After instead of a request that hangs for the pool's minute-long wait.
+        do {
+            return try await withDeadline(service.requestTimeout) { try await route.handler(input) }
+        } catch let e as DeadlineExceeded {
+            if case .oauth = route.access { throw OAuthFailure.unavailable }
+            throw StorageError.unavailable("request deadline: \(e)")
+        }
     }
 
     /// Echoes an `X-Request-Id` of 1–128 visible ASCII characters, else generates one.

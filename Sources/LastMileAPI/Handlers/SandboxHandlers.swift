@@ -238,6 +238,9 @@ struct SandboxHandlers {
         JSONResponse.make(ClockBody(now: Timestamp.format(service.clock.now()), adjustable: service.clock is any AdjustableClock))
     }
 
+    /// The test clock's upper bound: far beyond any real test, far below year 10000.
+    static let latestClock = Timestamp.parse("2100-01-01T00:00:00Z")!
+
     /// Sets (`now`) or advances (`advance_seconds`) the service clock of this process.
     func moveClock(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
@@ -252,6 +255,12 @@ struct SandboxHandlers {
         // Time only moves forward: holds, orders and queued callbacks were stamped with the current time.
         if let target, target < clock.now() {
             throw ServiceError.badRequest("must not be earlier than the current service time", key: "now")
+        }
+        // Bounded so every instant the service then writes stays a four-digit-year timestamp it accepts back.
+        let result = target ?? clock.now().addingTimeInterval(TimeInterval(seconds ?? 0))
+        if result > Self.latestClock {
+            throw ServiceError.badRequest("must not move the service time past \(Timestamp.format(Self.latestClock))",
+                                          key: target != nil ? "now" : "advance_seconds")
         }
         if let target { clock.set(to: target) } else if let seconds { clock.advance(by: TimeInterval(seconds)) }
         return JSONResponse.make(ClockBody(now: Timestamp.format(clock.now()), adjustable: true))
