@@ -34,25 +34,33 @@ public struct DriverSimulator: Sendable {
     /// One pass over the orders in fulfillment; returns how many steps were taken.
     @discardableResult
     public func tick() async -> Int {
-        let orders: [OrderRecord]
-        do { orders = try await progression.storage.orders(inStatuses: OrderRecord.inFulfillment, retailerID: nil, limit: 5_000) } catch {
+        let stores: [StoreKey]
+        do { stores = try await progression.storage.storesWithOrders(inStatuses: OrderRecord.inFulfillment) } catch {
             logger.warning("driver simulator: \(error)")
             return 0
         }
         var steps = 0
-        var stores: [String: Store?] = [:] // each store read once per pass
-        for order in orders where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
+        // Store by store, each page by page: every order of every retailer is looked at each pass.
+        for key in stores {
             do {
-                let key = "\(order.retailerID)\u{1F}\(order.locationCode)"
-                if stores[key] == nil {
-                    stores[key] = .some(try await progression.storage.store(retailerID: order.retailerID, locationCode: order.locationCode))
+                guard let store = try await progression.storage.store(retailerID: key.retailerID, locationCode: key.locationCode) else { continue }
+                var query = OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: key.retailerID, locationCode: key.locationCode)
+                while true {
+                    let page = try await progression.storage.orders(query)
+                    for order in page where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
+                        do {
+                            if try await advance(order, at: store) { steps += 1 }
+                        } catch OrderProgression.Failure.lostRace {
+                            continue
+                        } catch {
+                            logger.warning("driver simulator: order \(order.orderID): \(error)")
+                        }
+                    }
+                    guard page.count == query.limit, let last = page.last else { break }
+                    query.afterRowID = last.id
                 }
-                guard let store = stores[key] ?? nil else { continue }
-                if try await advance(order, at: store) { steps += 1 }
-            } catch OrderProgression.Failure.lostRace {
-                continue
             } catch {
-                logger.warning("driver simulator: order \(order.orderID): \(error)")
+                logger.warning("driver simulator: store \(key.locationCode): \(error)")
             }
         }
         return steps

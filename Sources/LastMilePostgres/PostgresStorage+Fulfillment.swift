@@ -4,14 +4,26 @@ import LastMileStorage
 import PostgresNIO
 
 extension PostgresStorage {
-    public func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord] {
-        let names = statuses.map(\.rawValue)
-        return try await guarded {
-            try await rows("""
-                SELECT * FROM orders WHERE status = ANY(\(names)) AND (\(retailerID)::TEXT IS NULL OR retailer_id = \(retailerID))
-                ORDER BY id LIMIT \(Int64(limit))
-                """).map(Self.decodeOrder)
+    public func orders(_ q: OrderQuery) async throws -> [OrderRecord] {
+        let names = q.statuses.map(\.rawValue)
+        let (anyDriver, noDriver, driver): (Bool, Bool, String?) = switch q.driver {
+        case .any: (true, false, nil)
+        case .none: (false, true, nil)
+        case .is_(let id): (false, false, id)
         }
+        return try await rows("""
+            SELECT * FROM orders WHERE retailer_id = \(q.retailerID) AND status = ANY(\(names)) AND id > \(q.afterRowID)
+                AND (\(q.locationCode)::TEXT IS NULL OR location_code = \(q.locationCode))
+                AND (\(anyDriver) OR (\(noDriver) AND driver_id IS NULL) OR driver_id = \(driver))
+            ORDER BY id LIMIT \(Int64(q.limit))
+            """).map(Self.decodeOrder)
+    }
+
+    public func storesWithOrders(inStatuses statuses: [OrderStatus]) async throws -> [StoreKey] {
+        let names = statuses.map(\.rawValue)
+        return try await rows("""
+            SELECT DISTINCT retailer_id, location_code FROM orders WHERE status = ANY(\(names)) ORDER BY retailer_id, location_code
+            """).map { StoreKey(retailerID: try $0["retailer_id"].decode(String.self), locationCode: try $0["location_code"].decode(String.self)) }
     }
 
     // MARK: Callback outbox

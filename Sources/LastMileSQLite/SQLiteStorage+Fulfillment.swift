@@ -4,14 +4,39 @@ import LastMileCore
 import LastMileStorage
 
 extension SQLiteStorage {
-    public func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord] {
+    public func orders(_ q: OrderQuery) async throws -> [OrderRecord] {
+        guard !q.statuses.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: q.statuses.count).joined(separator: ", ")
+        let names = q.statuses.map(\.rawValue)
+        var sql = "SELECT * FROM orders WHERE retailer_id = ? AND status IN (\(marks)) AND id > ?"
+        var text: [String] = []
+        if let code = q.locationCode {
+            sql += " AND location_code = ?"
+            text.append(code)
+        }
+        switch q.driver {
+        case .any: break
+        case .none: sql += " AND driver_id IS NULL"
+        case .is_(let id):
+            sql += " AND driver_id = ?"
+            text.append(id)
+        }
+        sql += " ORDER BY id LIMIT ?"
+        let statement = sql, extra = text, retailer = q.retailerID, after = q.afterRowID, limit = q.limit
+        return try await read { db in
+            let arguments: [any DatabaseValueConvertible] = [retailer] + names + [after] + extra + [limit]
+            return try Row.fetchAll(db, sql: statement, arguments: StatementArguments(arguments)).map(Self.decodeOrder)
+        }
+    }
+
+    public func storesWithOrders(inStatuses statuses: [OrderStatus]) async throws -> [StoreKey] {
         guard !statuses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
         let names = statuses.map(\.rawValue)
         return try await read { db in
-            let arguments: [any DatabaseValueConvertible] = names + [retailerID, retailerID, limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE status IN (\(marks)) AND (? IS NULL OR retailer_id = ?) ORDER BY id LIMIT ?",
-                                    arguments: StatementArguments(arguments)).map(Self.decodeOrder)
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT retailer_id, location_code FROM orders WHERE status IN (\(marks)) ORDER BY retailer_id, location_code
+                """, arguments: StatementArguments(names)).map { StoreKey(retailerID: $0["retailer_id"], locationCode: $0["location_code"]) }
         }
     }
 

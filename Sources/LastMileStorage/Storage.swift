@@ -81,9 +81,13 @@ public protocol Storage: Sendable {
     /// Events of an order, oldest first.
     func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent]
 
-    /// Orders in these statuses, of one retailer or of all (what drivers and the rescheduler look at),
-    /// oldest first.
-    func orders(inStatuses statuses: [OrderStatus], retailerID: String?, limit: Int) async throws -> [OrderRecord]
+    /// One page of a retailer's orders (`OrderQuery`: statuses, store, driver), by ascending row id after
+    /// `afterRowID`. Background work walks every store page by page, so no retailer's backlog hides
+    /// another's and no order is past a global limit.
+    func orders(_ query: OrderQuery) async throws -> [OrderRecord]
+
+    /// The stores that have orders in these statuses.
+    func storesWithOrders(inStatuses statuses: [OrderStatus]) async throws -> [StoreKey]
 
     // MARK: Callback outbox
 
@@ -122,5 +126,57 @@ public protocol Storage: Sendable {
 extension Storage {
     public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
         try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [])
+    }
+}
+
+/// A store of a retailer.
+public struct StoreKey: Sendable, Hashable {
+    public var retailerID: String
+    public var locationCode: String
+    public init(retailerID: String, locationCode: String) {
+        self.retailerID = retailerID
+        self.locationCode = locationCode
+    }
+}
+
+/// Which orders `Storage.orders(_:)` returns.
+public struct OrderQuery: Sendable {
+    public enum Driver: Sendable, Equatable {
+        case any
+        /// No driver has accepted them.
+        case none
+        case is_(String)
+    }
+
+    public var statuses: [OrderStatus]
+    public var retailerID: String
+    public var locationCode: String?
+    public var driver: Driver
+    /// Keyset paging: only orders whose row id is greater.
+    public var afterRowID: Int64
+    public var limit: Int
+
+    public init(statuses: [OrderStatus], retailerID: String, locationCode: String? = nil, driver: Driver = .any,
+                afterRowID: Int64 = 0, limit: Int = 500) {
+        self.statuses = statuses
+        self.retailerID = retailerID
+        self.locationCode = locationCode
+        self.driver = driver
+        self.afterRowID = afterRowID
+        self.limit = limit
+    }
+}
+
+extension Storage {
+    /// Every order matching `query`, fetched page by page.
+    public func allOrders(_ query: OrderQuery) async throws -> [OrderRecord] {
+        var q = query
+        var all: [OrderRecord] = []
+        while true {
+            let page = try await orders(q)
+            all += page
+            guard page.count == q.limit, let last = page.last else { return all }
+            q.afterRowID = last.id
+        }
     }
 }

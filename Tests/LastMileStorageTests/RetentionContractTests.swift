@@ -101,3 +101,42 @@ struct RetentionContractTests {
         #expect(try await s.claimCallbacks(due: now, leaseNow: now, limit: 10, lease: 60, excludingRetailers: []).count == 2)
     }
 }
+
+@Suite("Storage contract: paged order scans per retailer and store (issue 9, finding 9)")
+struct OrderScanContractTests {
+    let now = Date(timeIntervalSince1970: 1_750_000_000)
+
+    @Test("orders are paged by row id within one retailer and store; stores with open orders are listed", arguments: Engine.available)
+    func paging(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.applyConfiguration(sampleConfig())
+        // r2's many orders come first: a global oldest-N scan would never reach r1's.
+        for i in 0..<30 {
+            _ = try await s.createOrder(sampleOrder("B-\(i)", retailer: "r2", at: now), holdID: nil, now: now) { _ in
+                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+            }
+        }
+        for i in 0..<3 {
+            _ = try await s.createOrder(sampleOrder("A-\(i)", at: now), holdID: nil, now: now) { _ in
+                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+            }
+        }
+        #expect(Set(try await s.storesWithOrders(inStatuses: [.brandNew])) == [StoreKey(retailerID: "r1", locationCode: "S1"),
+                                                                                 StoreKey(retailerID: "r2", locationCode: "S1")])
+        #expect(try await s.storesWithOrders(inStatuses: [.delivered]).isEmpty)
+        var query = OrderQuery(statuses: [.brandNew], retailerID: "r2", locationCode: "S1", driver: .none, limit: 7)
+        var seen: [String] = []
+        while true {
+            let page = try await s.orders(query)
+            #expect(page.count <= 7)
+            seen += page.map(\.orderID)
+            guard page.count == 7, let last = page.last else { break }
+            query.afterRowID = last.id
+        }
+        #expect(seen == (0..<30).map { "B-\($0)" })
+        #expect(try await s.allOrders(OrderQuery(statuses: [.brandNew], retailerID: "r1", limit: 2)).map(\.orderID) == ["A-0", "A-1", "A-2"])
+        #expect(try await s.orders(OrderQuery(statuses: [.brandNew], retailerID: "r1", locationCode: "S2")).isEmpty)
+        #expect(try await s.orders(OrderQuery(statuses: [.brandNew], retailerID: "r1", driver: .is_("d1"))).isEmpty)
+        #expect(try await s.orders(OrderQuery(statuses: [.staged], retailerID: "r1")).isEmpty)
+    }
+}

@@ -37,10 +37,14 @@ public struct Rescheduler: Sendable {
 
     func pass() async throws -> Int {
         let now = service.clock.now()
-        let unassigned = try await service.storage.orders(inStatuses: [.brandNew, .staged, .rescheduled], retailerID: nil, limit: 5_000)
-            .filter { $0.driverID == nil && $0.batchID == nil && $0.sandboxManaged != true }
+        let open: [OrderStatus] = [.brandNew, .staged, .rescheduled]
         var moved = 0
-        for orders in Dictionary(grouping: unassigned, by: { "\($0.retailerID)\u{1F}\($0.locationCode)" }).values {
+        // Store by store: each store's unassigned orders are read in full (page by page), so an order is
+        // never out of reach behind other retailers' orders.
+        for key in try await service.storage.storesWithOrders(inStatuses: open) {
+            let orders = try await service.storage.allOrders(OrderQuery(statuses: open, retailerID: key.retailerID, locationCode: key.locationCode,
+                                                                        driver: .none))
+                .filter { $0.batchID == nil && $0.sandboxManaged != true }
             guard let first = orders.first,
                   let store = try await service.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
             // The store's commitments are read once, and again only after a move changed them.

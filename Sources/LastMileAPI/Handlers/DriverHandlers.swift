@@ -15,8 +15,8 @@ struct DriverHandlers {
 
     /// Staged orders of the driver's retailer that no driver has accepted yet, earliest window first.
     func offers(_ input: HandlerInput) async throws -> Response {
-        let staged = try await service.storage.orders(inStatuses: [.staged], retailerID: input.retailer.id, limit: 1000)
-        let open = staged.filter { $0.driverID == nil && $0.batchID == nil }
+        let staged = try await service.storage.allOrders(OrderQuery(statuses: [.staged], retailerID: input.retailer.id, driver: .none))
+        let open = staged.filter { $0.batchID == nil }
             .sorted { ($0.windowEnd, $0.id) < ($1.windowEnd, $1.id) }
         return JSONResponse.make(["offers": try await bodies(open, retailerID: input.retailer.id)])
     }
@@ -24,8 +24,9 @@ struct DriverHandlers {
     /// The driver's accepted orders that are not delivered yet.
     func assigned(_ input: HandlerInput) async throws -> Response {
         let me = driverID(input)
-        let mine = try await service.storage.orders(inStatuses: OrderRecord.inFulfillment, retailerID: input.retailer.id, limit: 5000)
-        return JSONResponse.make(["orders": try await bodies(mine.filter { $0.driverID == me }, retailerID: input.retailer.id)])
+        let mine = try await service.storage.allOrders(OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: input.retailer.id,
+                                                                  driver: .is_(me)))
+        return JSONResponse.make(["orders": try await bodies(mine, retailerID: input.retailer.id)])
     }
 
     func accept(_ input: HandlerInput) async throws -> Response {
