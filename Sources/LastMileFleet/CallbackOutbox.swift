@@ -27,7 +27,7 @@ public final class CallbackOutbox: Sendable {
     }
 
     let storage: any Storage
-    let clock: any ServiceClock
+    let clocks: RetailerClocks
     let wallClock: any ServiceClock
     let client: HTTPClient
     let tokens: ReceiverTokens
@@ -40,8 +40,10 @@ public final class CallbackOutbox: Sendable {
 
     public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
                 logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300,
-                limits: Limits = Limits(), receivers: ReceiverURLPolicy = ReceiverURLPolicy(production: false)) {
-        self.storage = storage; self.clock = clock; self.wallClock = wallClock; self.client = client
+                limits: Limits = Limits(), receivers: ReceiverURLPolicy = ReceiverURLPolicy(production: false),
+                clocks: RetailerClocks? = nil) {
+        // Retries are scheduled on each retailer's time (`clocks`, when given; else `clock` for everyone).
+        self.storage = storage; self.clocks = clocks ?? RetailerClocks(base: clock); self.wallClock = wallClock; self.client = client
         self.receivers = ReceiverGuard(policy: receivers)
         self.tokens = ReceiverTokens(client: client, wallClock: wallClock, receivers: self.receivers, limits: limits); self.logger = logger
         self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize
@@ -90,8 +92,7 @@ public final class CallbackOutbox: Sendable {
                 var claimed: [CallbackDelivery] = []
                 if free > 0 {
                     do {
-                        claimed = try await storage.claimCallbacks(due: clock.now(), leaseNow: wallClock.now(), limit: min(free, batchSize),
-                                                                   lease: lease, excludingRetailers: saturated)
+                        claimed = try await claim(limit: min(free, batchSize), excluding: saturated)
                         backoff.succeeded(logger)
                     } catch {
                         try? await Task.sleep(for: backoff.failed(error, logger))
@@ -171,6 +172,19 @@ public final class CallbackOutbox: Sendable {
         }
     }
 
+    /// Due callbacks: those of retailers on the process clock in one claim, and those of each retailer whose
+    /// test clock was moved in a claim of its own, due by that retailer's time.
+    func claim(limit: Int, excluding saturated: [String]) async throws -> [CallbackDelivery] {
+        let moved = clocks.moved
+        var claimed = try await storage.claimCallbacks(due: clocks.base.now(), leaseNow: wallClock.now(), limit: limit, lease: lease,
+                                                       excludingRetailers: saturated + moved.keys.sorted(), onlyRetailer: nil)
+        for retailer in moved.keys.sorted() where !saturated.contains(retailer) && claimed.count < limit {
+            claimed += try await storage.claimCallbacks(due: clocks.now(for: retailer), leaseNow: wallClock.now(), limit: limit - claimed.count,
+                                                        lease: lease, excludingRetailers: [], onlyRetailer: retailer)
+        }
+        return claimed
+    }
+
     /// The callback settings of each retailer of `due`. A failed lookup leaves the retailer out (its leases
     /// run out and its callbacks are claimed again later); a retailer that is gone maps to nil (abandon).
     func retailerConfigs(for due: [CallbackDelivery]) async -> [String: CallbackConfig?] {
@@ -187,9 +201,8 @@ public final class CallbackOutbox: Sendable {
     /// `limits.perRetailer` at a time per retailer — records them, and returns how many were attempted.
     @discardableResult
     public func deliverDue() async -> Int {
-        let now = clock.now()
         let due: [CallbackDelivery]
-        do { due = try await storage.claimCallbacks(due: now, leaseNow: wallClock.now(), limit: batchSize, lease: lease) } catch {
+        do { due = try await claim(limit: batchSize, excluding: []) } catch {
             logger.warning("callback outbox: cannot claim: \(error)")
             return 0
         }
@@ -220,7 +233,7 @@ public final class CallbackOutbox: Sendable {
 
     func attempt(_ d: CallbackDelivery, config: CallbackConfig?) async -> CallbackAttempt {
         let started = wallClock.now()
-        let at = clock.now()
+        let at = clocks.now(for: d.retailerID)
         var status: Int?
         var failure: String?
         // §3.4: no attempt starts more than 24 hours after the first one (e.g. after downtime).

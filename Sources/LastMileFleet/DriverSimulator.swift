@@ -10,7 +10,7 @@ import Logging
 public struct DriverSimulator: Sendable {
     public static let driverPrefix = "simulated-"
     let progression: OrderProgression
-    let clock: any ServiceClock
+    let clocks: RetailerClocks
     let speedUp: Double
     let logger: Logger
     let dispatcher: (any TripDispatcher)?
@@ -18,8 +18,10 @@ public struct DriverSimulator: Sendable {
     /// `dispatcher` picks the driver and the earliest pickup from the store's capacity plan; without one
     /// (or when the plan has no room any more, e.g. the window has passed) a store-wide simulated driver
     /// takes the order at once and `late_delivery` tells the retailer when it will arrive.
-    public init(storage: any Storage, clock: any ServiceClock, speedUp: Double, logger: Logger, dispatcher: (any TripDispatcher)? = nil) {
-        self.progression = OrderProgression(storage: storage); self.clock = clock; self.speedUp = max(speedUp, 1); self.logger = logger
+    /// Each order moves on its retailer's time (`clocks`, when given; else `clock` for everyone).
+    public init(storage: any Storage, clock: any ServiceClock, clocks: RetailerClocks? = nil, speedUp: Double, logger: Logger,
+                dispatcher: (any TripDispatcher)? = nil) {
+        self.progression = OrderProgression(storage: storage); self.clocks = clocks ?? RetailerClocks(base: clock); self.speedUp = max(speedUp, 1); self.logger = logger
         self.dispatcher = dispatcher
     }
 
@@ -68,7 +70,7 @@ public struct DriverSimulator: Sendable {
 
     /// Takes the order's next step if its planned time has come.
     func advance(_ order: OrderRecord, at store: Store) async throws -> Bool {
-        let now = clock.now()
+        let now = clocks.now(for: order.retailerID)
         switch order.status {
         case .staged:
             let assignment = try await dispatcher?.assign(order, store: store, now: now)

@@ -39,8 +39,8 @@ extension PostgresStorage {
                          lastResult: try r["last_result"].decode(String?.self), leaseUntil: try r["lease_until"].decode(Double?.self))
     }
 
-    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
-        -> [CallbackDelivery] {
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String],
+                               onlyRetailer: String?) async throws -> [CallbackDelivery] {
         let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970, until = w + lease, n = Int64(limit)
         // SKIP LOCKED: workers of several servers never claim the same row; the lease keeps it theirs
         // after the transaction until the attempt is recorded (or the lease runs out after a crash).
@@ -49,6 +49,7 @@ extension PostgresStorage {
                 UPDATE order_events SET lease_until = \(until) WHERE id IN (
                     SELECT id FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= \(t)
                         AND (lease_until IS NULL OR lease_until <= \(w)) AND retailer_id <> ALL(\(excludingRetailers))
+                        AND (\(onlyRetailer)::TEXT IS NULL OR retailer_id = \(onlyRetailer))
                     ORDER BY next_attempt_at, id LIMIT \(n) FOR UPDATE SKIP LOCKED)
                 RETURNING *
                 """).map(Self.delivery).sorted { $0.rowID < $1.rowID }

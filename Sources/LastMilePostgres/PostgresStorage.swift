@@ -95,7 +95,12 @@ public final class PostgresStorage: Storage {
     /// Runs `body`, mapping connection failures and transient server errors to `StorageError.unavailable`
     /// (503 with Retry-After in the API, §1.14), never to a 500.
     func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let e as PSQLError {
+        do { return try await body() } catch let e as PostgresTransactionError {
+            // withTransaction wraps whatever failed; what counts is the error inside. A failed COMMIT
+            // leaves the outcome unknown to us: the client retries (creates are idempotent on order_id).
+            guard let inner = e.closureError ?? e.commitError ?? e.beginError else { throw e }
+            return try await guarded { throw inner }
+        } catch let e as PSQLError {
             let state = e.serverInfo?[.sqlState]
             if state == nil || Self.isTransient(sqlState: state!) {
                 throw StorageError.unavailable("postgres: \(state ?? "\(e.code)") \(e.serverInfo?[.message] ?? "")")

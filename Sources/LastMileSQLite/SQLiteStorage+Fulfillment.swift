@@ -51,8 +51,8 @@ extension SQLiteStorage {
                          leaseUntil: r["lease_until"])
     }
 
-    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
-        -> [CallbackDelivery] {
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String],
+                               onlyRetailer: String?) async throws -> [CallbackDelivery] {
         let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970
         let excluded = String(decoding: try JSONEncoder().encode(excludingRetailers), as: UTF8.self)
         // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
@@ -60,8 +60,9 @@ extension SQLiteStorage {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?) AND retailer_id NOT IN (SELECT value FROM json_each(?))
+                    AND (? IS NULL OR retailer_id = ?)
                 ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [t, w, excluded, limit])
+                """, arguments: [t, w, excluded, onlyRetailer, onlyRetailer, limit])
             for r in rows {
                 try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
             }

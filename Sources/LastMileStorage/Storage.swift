@@ -96,8 +96,9 @@ public protocol Storage: Sendable {
     /// time: moving a test clock must not expire a lease another server holds.
     /// Callbacks of `excludingRetailers` are left for later (their receivers already have as many attempts in
     /// flight as they may).
-    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
-        -> [CallbackDelivery]
+    /// With `onlyRetailer`, only that retailer's callbacks (its test clock may differ from the process clock).
+    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String], onlyRetailer: String?)
+        async throws -> [CallbackDelivery]
     /// Records attempts in the delivery log and sets each callback's next state, releasing its lease, in
     /// one transaction (one commit per batch, not per callback).
     func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws
@@ -125,7 +126,12 @@ public protocol Storage: Sendable {
 
 extension Storage {
     public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
-        try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [])
+        try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [], onlyRetailer: nil)
+    }
+
+    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
+        -> [CallbackDelivery] {
+        try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: excludingRetailers, onlyRetailer: nil)
     }
 }
 

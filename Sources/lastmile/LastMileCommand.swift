@@ -168,8 +168,9 @@ struct Serve: AsyncParsableCommand {
         }
         let http = CallbackOutbox.makeHTTPClient()
         let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger,
-                                    receivers: ReceiverURLPolicy(production: m == .production, allowedHosts: cfg.allowedReceiverHosts))
-        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, speedUp: factor, logger: logger,
+                                    receivers: ReceiverURLPolicy(production: m == .production, allowedHosts: cfg.allowedReceiverHosts),
+                                    clocks: service.clocks)
+        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, clocks: service.clocks, speedUp: factor, logger: logger,
                                                     dispatcher: CapacityDispatcher(service: service)) : nil
         let retention = RetentionJob(storage: storage, clock: clock, policy: try Self.retentionPolicy(retain), logger: logger)
         let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service), retention: retention)

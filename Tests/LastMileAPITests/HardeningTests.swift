@@ -240,4 +240,26 @@ struct HardeningTests {
         await receiver.stop()
         try await http.shutdown()
     }
+
+    @Test("the test clock moves only the calling retailer's time: its tokens expire, other retailers' do not (finding 5)")
+    func testClockPerRetailer() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let alpha = try await c.token()
+            let beta = try await c.token("beta", "beta-client-secret-1")
+            let moved = try await c.post("/v2/fulfillment_sandbox/clock", token: alpha, #"{"advance_seconds":90000}"#)
+            #expect(moved.json["now"]?.stringValue == "2025-06-12T01:35:12Z", "\(moved.text)")
+            // 25 hours later for alpha: its token has expired. beta's time and token are untouched.
+            #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: alpha).status == .unauthorized)
+            #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: beta).json["now"]?.stringValue == "2025-06-11T00:35:12Z")
+            env.nextRateLimitWindow()
+            let fresh = try await c.token()
+            #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: fresh).json["now"]?.stringValue == "2025-06-12T01:35:12Z")
+            #expect(try await env.storage.token(hash: SecretHash.hex(fresh))?.issuedAt == Timestamp.parse("2025-06-12T01:35:12Z"))
+            // Bounded: never past 2100, so every timestamp it stamps stays valid input.
+            try await c.post("/v2/fulfillment_sandbox/clock", token: fresh, #"{"now":"9999-12-31T23:59:59Z"}"#)
+                .expectError(.badRequest, "must not move the service time past 2100-01-01T00:00:00Z", key: "now")
+        }
+        #expect(env.clock.now() == exampleNow)
+    }
 }

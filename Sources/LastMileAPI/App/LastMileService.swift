@@ -11,7 +11,9 @@ public enum ServiceMode: String, Sendable, CaseIterable {
 /// Everything handlers share: storage, clock, the postal directory and settings.
 public final class LastMileService: Sendable {
     public let storage: any Storage
+    /// The process clock; each retailer's time is `clocks.now(for:)` (the sandbox test clock moves it).
     public let clock: any ServiceClock
+    public let clocks: RetailerClocks
     public let directory: PostalDirectory
     public let mode: ServiceMode
     public let estimator: DeliveryEstimator
@@ -41,6 +43,7 @@ public final class LastMileService: Sendable {
                 monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
         self.storage = storage
         self.clock = clock
+        self.clocks = RetailerClocks(base: clock)
         self.directory = directory
         self.mode = mode
         self.estimator = estimator

@@ -36,7 +36,6 @@ public struct Rescheduler: Sendable {
     }
 
     func pass() async throws -> Int {
-        let now = service.clock.now()
         let open: [OrderStatus] = [.brandNew, .staged, .rescheduled]
         var moved = 0
         // Store by store: each store's unassigned orders are read in full (page by page), so an order is
@@ -47,6 +46,7 @@ public struct Rescheduler: Sendable {
                 .filter { $0.batchID == nil && $0.sandboxManaged != true }
             guard let first = orders.first,
                   let store = try await service.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
+            let now = service.clocks.now(for: key.retailerID)
             // The store's commitments are read once, and again only after a move changed them.
             var commitments: [Commitment]?
             // The reference order of §2.0.5: earliest window end first.

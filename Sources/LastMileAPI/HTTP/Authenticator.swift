@@ -24,7 +24,7 @@ enum BearerAuth {
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw missing }
         guard let record = try await service.storage.token(hash: SecretHash.hex(token)),
-              record.revokedAt == nil, record.expiresAt > now,
+              record.revokedAt == nil, record.expiresAt > service.clocks.now(for: record.retailerID),
               let retailer = try await service.storage.retailer(id: record.retailerID)
         else { throw invalid }
         return Caller(retailer: retailer, clientID: record.clientID, scopes: record.scopes)

@@ -149,7 +149,9 @@ public struct LastMileResponder: HTTPResponder {
         }
         // 4. Body.
         let body: [String: JSONValue] = route.body == .json ? try await RequestBodyDecoder.jsonObject(request) : [:]
-        let input = HandlerInput(request: request, params: params, body: body, caller: caller, now: now, remoteIP: client)
+        // "now" is the caller's retailer's service time (its test clock may have moved it).
+        let input = HandlerInput(request: request, params: params, body: body, caller: caller,
+                                 now: caller.map { service.clocks.now(for: $0.retailer.id) } ?? now, remoteIP: client)
         // One deadline per request: a database that stopped answering (or a pool waiting for one) gives a
         // prompt 503 with Retry-After instead of a request that hangs for the pool's minute-long wait.
         do {

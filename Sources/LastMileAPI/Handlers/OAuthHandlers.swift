@@ -127,7 +127,7 @@ struct OAuthHandlers {
             scopes = Scope.allCases.filter(granted.contains)
         }
         let token = Self.newToken()
-        let issued = Timestamp.floorToSecond(input.now)
+        let issued = Timestamp.floorToSecond(service.clocks.now(for: client.retailerID))
         try await service.storage.insertToken(AccessTokenRecord(
             tokenHash: SecretHash.hex(token), clientID: client.clientID, retailerID: client.retailerID, scopes: scopes,
             issuedAt: issued, expiresAt: issued.addingTimeInterval(Self.tokenLifetime)))
@@ -144,7 +144,7 @@ struct OAuthHandlers {
         let hash = SecretHash.hex(token)
         if let record = try await service.storage.token(hash: hash), record.retailerID == client.retailerID {
             guard record.clientID == client.clientID else { throw OAuthFailure.unauthorizedClient }
-            try await service.storage.revokeToken(hash: hash, at: input.now)
+            try await service.storage.revokeToken(hash: hash, at: service.clocks.now(for: client.retailerID))
         }
         struct Empty: Encodable {}
         return JSONResponse.make(Empty(), headers: Self.oauthHeaders())

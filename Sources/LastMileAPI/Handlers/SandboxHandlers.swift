@@ -235,13 +235,14 @@ struct SandboxHandlers {
     // MARK: Test clock (project addition)
 
     func readClock(_ input: HandlerInput) async throws -> Response {
-        JSONResponse.make(ClockBody(now: Timestamp.format(service.clock.now()), adjustable: service.clock is any AdjustableClock))
+        JSONResponse.make(ClockBody(now: Timestamp.format(service.clocks.now(for: input.retailer.id)), adjustable: service.clocks.adjustable))
     }
 
     /// The test clock's upper bound: far beyond any real test, far below year 10000.
     static let latestClock = Timestamp.parse("2100-01-01T00:00:00Z")!
 
-    /// Sets (`now`) or advances (`advance_seconds`) the service clock of this process.
+    /// Sets (`now`) or advances (`advance_seconds`) the calling retailer's service time in this process; other
+    /// retailers' time does not move.
     func moveClock(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
         let target = r.timestamp("now")
@@ -249,7 +250,9 @@ struct SandboxHandlers {
         if target != nil && seconds != nil { r.fail("advance_seconds", "cannot be combined with now") }
         if target == nil && seconds == nil && r.errors.isEmpty { r.fail("now", "can't be blank") }
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        guard let clock = service.clock as? any AdjustableClock else {
+        let retailer = input.retailer.id
+        let clock = service.clocks.clock(for: retailer)
+        guard service.clocks.adjustable else {
             throw ServiceError.state("The service clock of this process cannot be moved")
         }
         // Time only moves forward: holds, orders and queued callbacks were stamped with the current time.
@@ -262,7 +265,7 @@ struct SandboxHandlers {
             throw ServiceError.badRequest("must not move the service time past \(Timestamp.format(Self.latestClock))",
                                           key: target != nil ? "now" : "advance_seconds")
         }
-        if let target { clock.set(to: target) } else if let seconds { clock.advance(by: TimeInterval(seconds)) }
+        if let target { service.clocks.set(retailer, to: target) } else if let seconds { service.clocks.advance(retailer, by: TimeInterval(seconds)) }
         return JSONResponse.make(ClockBody(now: Timestamp.format(clock.now()), adjustable: true))
     }
 }
