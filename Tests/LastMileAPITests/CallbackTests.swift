@@ -10,7 +10,8 @@ import Testing
 
 /// An outbox bound to a test environment's storage and manual clock, with seeded jitter.
 func makeOutbox(_ env: TestEnvironment, client: HTTPClient) -> CallbackOutbox {
-    CallbackOutbox(storage: env.storage, clock: env.clock, client: client, logger: Logger(label: "test-outbox"), seed: 7)
+    CallbackOutbox(storage: env.storage, clock: env.clock, client: client, logger: Logger(label: "test-outbox"), seed: 7,
+                   clocks: env.service.clocks)
 }
 
 /// Delivers until nothing is due (bounded).

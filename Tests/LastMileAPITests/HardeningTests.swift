@@ -210,7 +210,7 @@ struct HardeningTests {
         limits.attemptTimeout = .seconds(2)
         limits.perRetailer = 2
         let outbox = CallbackOutbox(storage: env.storage, clock: env.clock, client: http, logger: Logger(label: "test-outbox"), seed: 7,
-                                    limits: limits)
+                                    limits: limits, clocks: env.service.clocks)
         try await env.run { c in
             let alpha = try await c.token()
             for i in 1...4 { #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: alpha, dispatchBody("A-\(i)")).status == .ok) }
