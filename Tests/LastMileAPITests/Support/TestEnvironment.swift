@@ -113,7 +113,8 @@ final class TestEnvironment: Sendable {
 
     init(engine: Engine = .sqlite, now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
          reopening existing: TestDatabase? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
-         rateLimitOverride: Int? = nil, unauthenticatedRateLimit: Int = 1_000, trustedProxies: [String] = []) async throws {
+         rateLimitOverride: Int? = nil, unauthenticatedRateLimit: Int = 1_000, trustedProxies: [String] = [],
+         requestTimeout: Duration = .seconds(120)) async throws {
         if let existing { database = existing } else { database = try await engine.makeDatabase() }
         clock = ManualClock(now)
         self.mode = mode
@@ -124,6 +125,8 @@ final class TestEnvironment: Sendable {
         service = LastMileService(storage: storage, clock: clock, directory: sharedDirectory, mode: mode,
                                   oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride, metrics: sharedMetrics,
                                   trustedProxies: trustedProxies, unauthenticatedRateLimit: unauthenticatedRateLimit,
+                                  // Generous: a busy test machine is not an outage (scripts/outage-check tests the deadline).
+                                  requestTimeout: requestTimeout,
                                   monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 })
     }
 
