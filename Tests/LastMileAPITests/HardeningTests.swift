@@ -62,6 +62,16 @@ struct HardeningTests {
                     .expectError(.badRequest, "must not contain control characters", key: "first_name")
             }
             #expect(try await env.storage.user(retailerID: "alpha", userID: "u-ctl") == nil)
+            // Bag scan codes follow the same rules as every other text field.
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("S-1")).status == .ok)
+            let long = String(repeating: "a\u{301}", count: 51)
+            let staged = try await c.post("/v2/fulfillment/lastmile/orders/S-1/staged", token: token, #"{"bag_scan_codes":["\#(long)","A\u0001B"]}"#)
+            #expect(staged.json["error"]?["errors"]?.array?.compactMap { $0["error"]?["message"]?.stringValue }
+                    == ["is too long (maximum is 100 characters)", "must not contain control characters"], "\(staged.text)")
+            // Sandbox: any E.164 phone; batch ids in decimal digits only.
+            #expect(try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, #"{"phone":"+1234567"}"#).status == .ok)
+            try await c.post("/v2/fulfillment_sandbox/batches/+1/advance", token: token)
+                .expectError(.badRequest, "must be an integer", key: "batch_id")
         }
     }
 

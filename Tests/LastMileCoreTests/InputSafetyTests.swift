@@ -108,6 +108,19 @@ struct InputSafetyTests {
         #expect(FieldRules.identifierError("e" + String(repeating: "\u{301}", count: 255)) == "is too long (maximum is 255 characters)")
     }
 
+    @Test("names, e-mails and identifiers are checked per code point; timestamps stay within years 1…9999 in UTC")
+    func perCodePoint() {
+        #expect(!FieldRules.isValidName("a/\u{301}"))
+        #expect(FieldRules.isValidName("Zoë"))
+        #expect(FieldRules.isValidEmail("a@\u{301}b.c"))
+        #expect(!FieldRules.isValidEmail("a@b"))
+        #expect(!FieldRules.isValidIdentifier("a\u{202e}b"))
+        #expect(Timestamp.parse("9999-12-31T23:59:59-23:59") == nil)
+        #expect(Timestamp.parse("0001-01-01T00:00:00+00:01") == nil)
+        #expect(Timestamp.parse("9999-12-31T23:59:59Z").map(Timestamp.format) == "9999-12-31T23:59:59Z")
+        #expect(Timestamp.parse("0001-01-01T00:00:00Z").map(Timestamp.format) == "0001-01-01T00:00:00Z")
+    }
+
     @Test("log values: control characters escaped, length cut")
     func logEscaping() {
         #expect(TextRules.escapedForLog("ok\nFAKE level=error\u{1b}[2J\\") == "ok\\u{a}FAKE level=error\\u{1b}[2J\\\\")

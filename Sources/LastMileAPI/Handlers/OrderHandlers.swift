@@ -239,7 +239,9 @@ struct OrderHandlers {
                 let key = "bag_scan_codes[\(i)]"
                 guard case .string(let s) = v else { r.failAtPath(key, v.isNull ? "can't be blank" : "must be a string"); continue }
                 let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-                if t.isEmpty { r.failAtPath(key, "can't be blank") } else if t.count > 100 { r.failAtPath(key, "is too long (maximum is 100 characters)") }
+                if t.isEmpty { r.failAtPath(key, "can't be blank") }
+                else if t.unicodeScalars.count > 100 { r.failAtPath(key, "is too long (maximum is 100 characters)") }
+                else if TextRules.containsForbiddenCharacter(t) { r.failAtPath(key, TextRules.controlCharacterMessage) }
                 else { codes?.append(t) }
             }
         }

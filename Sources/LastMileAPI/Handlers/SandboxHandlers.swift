@@ -18,18 +18,12 @@ struct SandboxHandlers {
     func createShopper(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
         let email = r.formatted("email", message: "Invalid email") { FieldRules.isValidEmail($0) ? $0 : nil }
-        let phone = r.formatted("phone", message: "Invalid phone number") { Self.isE164($0) ? $0 : nil }
+        let phone = r.formatted("phone", message: "Invalid phone number") { FieldRules.isValidPhone($0) ? $0 : nil }
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
         guard let shopper = try await service.storage.insertShopper(retailerID: input.retailer.id, email: email, phone: phone) else {
             throw ServiceError.badRequest("An account already exists with this number", key: "phone")
         }
         return JSONResponse.make(IDBody(id: shopper.id))
-    }
-
-    static func isE164(_ s: String) -> Bool {
-        guard s.first == "+" else { return false }
-        let digits = s.dropFirst()
-        return (8...15).contains(digits.count) && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber) && digits.first != "0"
     }
 
     // MARK: K2
@@ -114,7 +108,8 @@ struct SandboxHandlers {
     func advanceBatch(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
         let raw = input.params["batch_id"] ?? ""
-        let batchID = Int64(raw)
+        // §1.7: decimal digits only (Int64("+5") would accept a sign).
+        let batchID = raw.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) ? Int64(raw) : nil
         if batchID == nil { r.fail("batch_id", "must be an integer") }
         let requested = r.string("workflow_state")
         if let requested, !Self.states.contains(requested) { r.fail("workflow_state", "is not included in the list") }

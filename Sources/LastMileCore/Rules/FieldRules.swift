@@ -7,7 +7,8 @@ public enum FieldRules {
         guard !s.isEmpty, s.unicodeScalars.count <= 255 else { return false }
         for scalar in s.unicodeScalars {
             // Control characters are Unicode category Cc; format characters (ZWJ in emoji) are allowed.
-            if scalar == "/" || scalar.properties.isWhitespace || scalar.properties.generalCategory == .control { return false }
+            if scalar == "/" || scalar.properties.isWhitespace || scalar.properties.generalCategory == .control
+                || TextRules.isForbidden(scalar) { return false }
         }
         return true
     }
@@ -18,10 +19,11 @@ public enum FieldRules {
         return isValidIdentifier(s) ? nil : "is invalid"
     }
 
-    static let forbiddenNameCharacters: Set<Character> = ["/", ":", "<", ">", "$", "%", "?"]
+    static let forbiddenNameCharacters: Set<Unicode.Scalar> = ["/", ":", "<", ">", "$", "%", "?"]
 
+    /// Checked per code point: a forbidden character followed by a combining mark is still forbidden.
     public static func isValidName(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.count <= 100 && !s.contains(where: { forbiddenNameCharacters.contains($0) })
+        !s.isEmpty && s.unicodeScalars.count <= 100 && !s.unicodeScalars.contains(where: { forbiddenNameCharacters.contains($0) })
     }
 
     /// E.164: `^\+[1-9][0-9]{1,14}$`.
@@ -31,12 +33,13 @@ public enum FieldRules {
         return u.dropFirst(2).allSatisfy { $0 >= 48 && $0 <= 57 }
     }
 
-    /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`, at most 254 characters.
+    /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`, at most 254 characters, matched per code point (as the regex is).
     public static func isValidEmail(_ s: String) -> Bool {
-        guard s.unicodeScalars.count <= 254, !s.contains(where: { $0.isWhitespace }) else { return false }
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        let scalars = Array(s.unicodeScalars)
+        guard scalars.count <= 254, !scalars.contains(where: { $0.properties.isWhitespace }) else { return false }
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty else { return false }
-        // `[^@\s]+\.[^@\s]+`: some dot with at least one character on each side.
+        // `[^@\s]+\.[^@\s]+`: some dot with at least one code point on each side.
         let domain = Array(parts[1])
         return domain.indices.contains { i in domain[i] == "." && i > 0 && i < domain.count - 1 }
     }

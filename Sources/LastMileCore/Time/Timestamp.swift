@@ -59,11 +59,18 @@ public enum Timestamp {
               hour <= 23, minute <= 59, second <= 59 else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        // An offset can carry 0000-01-01T00:00-01:00 or 9999-12-31T23:59+…-… outside years 1…9999 in UTC,
+        // where the service's own output (four-digit years) could not state it.
+        guard seconds >= Self.earliest, seconds <= Self.latest else { return nil }
         // A Double cannot hold nanoseconds near today; keep `.999999999` below the next second so that
         // flooring (output, comparisons with whole-second bounds) still sees the second it was written in.
         let value = min(Double(seconds) + Double(nanos) / 1e9, Double(seconds + 1).nextDown)
         return Date(timeIntervalSince1970: value)
     }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
+    static let earliest: Int64 = -62_135_596_800
+    static let latest: Int64 = 253_402_300_799
 
     /// `2025-06-11T01:00:00Z`: UTC, whole seconds (floored).
     public static func format(_ date: Date) -> String {
