@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "LastMileAPITests", dependencies: [
             "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

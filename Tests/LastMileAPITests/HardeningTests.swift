@@ -6,7 +6,10 @@ import LastMileCore
 import LastMileFleet
 import LastMileSQLite
 import LastMileStorage
+import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOPosix
 import Testing
 
 /// Issue 9: hostile input, production safety, sign-in abuse and slow receivers. Each test fails without its fix.
@@ -271,5 +274,20 @@ struct HardeningTests {
                 .expectError(.badRequest, "must not move the service time past 2100-01-01T00:00:00Z", key: "now")
         }
         #expect(env.clock.now() == exampleNow)
+    }
+
+    @Test("a connection that sends nothing is closed after the idle timeout (finding 10)")
+    func idleConnectionsClosed() async throws {
+        let env = try await TestEnvironment()
+        var config = AppConfiguration()
+        config.port = 0
+        config.idleTimeout = .seconds(1)
+        try await buildApplication(service: env.service, configuration: config).test(.live) { client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            let started = ContinuousClock.now
+            try await withDeadline(.seconds(10)) { try await channel.closeFuture.get() }
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
     }
 }
