@@ -71,7 +71,7 @@ let package = Package(
         ]),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
         .testTarget(name: "LastMileFleetTests", dependencies: ["LastMileFleet"]),
-        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport"]),
+        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport", "LastMilePostgres"]),
         .testTarget(name: "LastMileAPITests", dependencies: [
             "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -18,8 +18,9 @@ public struct OrderProgression: Sendable {
     public init(storage: any Storage) { self.storage = storage }
 
     /// Writes `order` (changed from `before`) with `events`; a lost race is reported, never overwritten.
-    func commit(_ order: OrderRecord, from before: OrderStatus, _ events: [OrderEvent], now: Date) async throws -> OrderRecord {
-        guard case .updated(let saved) = try await storage.updateOrder(order, expectedStatus: before, events: events, now: now, recheck: nil)
+    func commit(_ order: OrderRecord, from before: OrderStatus, _ events: [OrderEvent], now: Date,
+                recheck: (@Sendable ([Commitment]) -> BookingDecision?)? = nil) async throws -> OrderRecord {
+        guard case .updated(let saved) = try await storage.updateOrder(order, expectedStatus: before, events: events, now: now, recheck: recheck)
         else { throw Failure.lostRace }
         for e in events { Counter(label: "lastmile_fulfillment_events_total", dimensions: [("event", e.type)]).increment() }
         return saved
@@ -36,7 +37,12 @@ public struct OrderProgression: Sendable {
         o.plan = plan
         var events = [CallbackEvents.acknowledged(o, at: now), CallbackEvents.atStoreETA(o, eta: plan.atStore, at: now)]
         if announceLate, let late = lateEvent(&o, estimate: plan.arrival, now: now) { events.append(late) }
-        return try await commit(o, from: before, events, now: now)
+        // Under the store's lock, like every booking: the driver's assignment changes what the store's
+        // drivers are committed to, so it must not land between a concurrent reserve's read of the
+        // commitments and its write. The order keeps its window and handoff (it is already committed;
+        // a late one is still delivered, with late_delivery).
+        let keep = BookingDecision(window: DeliveryWindow(start: order.windowStart, end: order.windowEnd), handoff: order.handoffTime)
+        return try await commit(o, from: before, events, now: now, recheck: { _ in keep })
     }
 
     public func arriveAtStore(_ order: OrderRecord, now: Date) async throws -> OrderRecord {

@@ -274,13 +274,8 @@ public final class PostgresStorage: Storage {
 
     public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
         let t = before.timeIntervalSince1970, n = Int64(limit)
-        let (table, key, column): (String, String, String) = switch kind {
-        case .serviceOptions: ("service_options", "id", "listed_at")
-        case .accessTokens: ("access_tokens", "token_hash", "expires_at")
-        case .holds: ("holds", "id", "expires_at")
-        case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
-        }
-        // Names come from the enum above, never from input.
+        // Names come from the enum, never from input.
+        let (table, key, column) = kind.columns
         var query = PostgresQuery(unsafeSQL: """
             DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < $1 LIMIT $2) RETURNING 1
             """)

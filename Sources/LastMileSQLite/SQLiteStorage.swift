@@ -150,20 +150,12 @@ public final class SQLiteStorage: Storage {
     }
 
     public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
-        let (table, key, column) = Self.retentionColumns(kind)
+        // Names come from the enum, never from input.
+        let (table, key, column) = kind.columns
         return try await write { db in
             try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < ? LIMIT ?)",
                            arguments: [before.timeIntervalSince1970, limit])
             return db.changesCount
-        }
-    }
-
-    static func retentionColumns(_ kind: RetentionKind) -> (table: String, key: String, column: String) {
-        switch kind {
-        case .serviceOptions: ("service_options", "id", "listed_at")
-        case .accessTokens: ("access_tokens", "token_hash", "expires_at")
-        case .holds: ("holds", "id", "expires_at")
-        case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
         }
     }
 

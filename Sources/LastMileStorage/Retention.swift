@@ -10,6 +10,16 @@ public enum RetentionKind: String, Sendable, CaseIterable {
     case holds
     /// Callback delivery attempts, by when they were made (the event itself stays with its order).
     case callbackAttempts = "callback_attempts"
+
+    /// Where each kind lives: its table, key column and reference instant column (both engines).
+    public var columns: (table: String, key: String, instant: String) {
+        switch self {
+        case .serviceOptions: ("service_options", "id", "listed_at")
+        case .accessTokens: ("access_tokens", "token_hash", "expires_at")
+        case .holds: ("holds", "id", "expires_at")
+        case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
+        }
+    }
 }
 
 /// How long each kind is kept past its reference instant.
