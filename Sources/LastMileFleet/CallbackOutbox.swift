@@ -87,7 +87,8 @@ public final class CallbackOutbox: Sendable {
                     }
                 }
                 let (free, saturated) = flight.state.withLock { f in
-                    (limits.total - f.total, f.perRetailer.filter { $0.value >= limits.perRetailer }.map(\.key).sorted())
+                    // Claimed callbacks still waiting for their retailer's slot count too: memory stays bounded.
+                    (limits.total - f.total - f.waiting.count, f.perRetailer.filter { $0.value >= limits.perRetailer }.map(\.key).sorted())
                 }
                 var claimed: [CallbackDelivery] = []
                 if free > 0 {

@@ -37,6 +37,9 @@ struct HardeningTests {
             // Depth 64 is still a valid request body (the field is then just the wrong type).
             let ok = try await c.post("/v2/fulfillment/users", token: token, #"{"first_name":"Ada","user_id":"# + Self.nested(63) + "}")
             ok.expectError(.badRequest, "must be a string", key: "user_id")
+            // Whitespace alone is not JSON (found by fuzzing); an empty body is still `{}` (§1.2).
+            try await c.put("/v2/fulfillment/users/u-1", token: token, "\n")
+                .expectError(.badRequest, "The request body is not valid JSON.", key: "body")
             #expect(try await c.request(.get, "/health").status == .ok)
         }
     }

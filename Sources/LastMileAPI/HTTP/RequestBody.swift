@@ -49,7 +49,8 @@ enum RequestBodyDecoder {
         let buffer = try await collect(request)
         if let media = mediaType(request), media != "application/json" { throw wrongType }
         let data = Data(buffer: buffer)
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        // §1.2: an absent or empty body is `{}`; whitespace alone is not JSON (RFC 8259), so it is a syntax error.
+        if data.isEmpty { return [:] }
         guard case .object(let o) = try parse(data) else { throw notObject }
         return o
     }

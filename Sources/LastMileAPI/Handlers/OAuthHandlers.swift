@@ -34,7 +34,8 @@ struct OAuthHandlers {
             return out
         }
         guard media == nil || media == "application/json" else { throw OAuthFailure.invalidRequest }
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        // §1.2: an absent or empty body is `{}`; whitespace alone is not JSON (RFC 8259), so it is a syntax error.
+        if data.isEmpty { return [:] }
         guard let value = try? JSONValue.parse(data, limits: bodyLimits), case .object(let o) = value else { throw OAuthFailure.invalidRequest }
         return o.compactMapValues { $0.stringValue?.trimmingCharacters(in: .whitespaces) }.filter { !$0.value.isEmpty }
     }
