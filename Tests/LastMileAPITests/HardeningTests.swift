@@ -10,6 +10,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 /// Issue 9: hostile input, production safety, sign-in abuse and slow receivers. Each test fails without its fix.
@@ -292,5 +293,52 @@ struct HardeningTests {
             try await withDeadline(.seconds(10)) { try await channel.closeFuture.get() }
             #expect(ContinuousClock.now - started < .seconds(5))
         }
+    }
+
+    @Test("past --max-connections a new connection waits unanswered until one closes (finding 10)")
+    func connectionLimit() async throws {
+        let env = try await TestEnvironment()
+        var config = AppConfiguration()
+        config.port = 0
+        config.maxConnections = 1
+        // Run as `serve` does (the testing framework's live mode rebuilds the configuration without the limit).
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(service: env.service, configuration: config) { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+            continuation.finish()
+        }
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        do {
+            let group = MultiThreadedEventLoopGroup.singleton
+            let first = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
+            try await Task.sleep(for: .milliseconds(300)) // accepted: the server is at its limit
+            let answer = FirstBytes()
+            let second = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in channel.pipeline.addHandler(answer) }
+                .connect(host: "127.0.0.1", port: port).get()
+            try await second.writeAndFlush(ByteBuffer(string: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+            try await Task.sleep(for: .seconds(1))
+            #expect(answer.text.withLock { $0 }.isEmpty, "served past the connection limit")
+            try await first.close().get()
+            let started = ContinuousClock.now
+            while answer.text.withLock({ $0 }).isEmpty, ContinuousClock.now - started < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(answer.text.withLock { $0 }.hasPrefix("HTTP/1.1 200"))
+            try? await second.close().get()
+        }
+    }
+}
+
+/// Keeps what a raw connection receives.
+final class FirstBytes: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let text = Mutex("")
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        text.withLock { $0 += String(buffer: buffer) }
     }
 }
