@@ -226,7 +226,7 @@ struct Clients: AsyncParsableCommand {
                 try await storage.close()
                 throw ValidationError("no client \(clientID)")
             }
-            let n = try await storage.revokeTokens(clientID: clientID, at: Date())
+            let n = try await storage.revokeTokens(clientID: clientID, at: SystemClock().now())
             try await storage.close()
             print("Revoked \(n) token(s) of client \(clientID).")
         }
