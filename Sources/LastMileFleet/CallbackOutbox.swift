@@ -218,7 +218,7 @@ public final class CallbackOutbox: Sendable {
                     group.addTask {
                         var done: [CallbackAttempt] = []
                         for d in stride(from: lane, to: deliveries.count, by: self.limits.perRetailer).map({ deliveries[$0] }) {
-                            done.append(await self.attempt(d, config: config ?? nil))
+                            done.append(await self.attempt(d, config: config))
                         }
                         return done
                     }

@@ -46,9 +46,8 @@ public struct DriverSimulator: Sendable {
         for key in stores {
             do {
                 guard let store = try await progression.storage.store(retailerID: key.retailerID, locationCode: key.locationCode) else { continue }
-                var query = OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: key.retailerID, locationCode: key.locationCode)
-                while true {
-                    let page = try await progression.storage.orders(query)
+                let query = OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: key.retailerID, locationCode: key.locationCode)
+                try await progression.storage.forEachOrderPage(query) { page in
                     for order in page where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
                         do {
                             if try await advance(order, at: store) { steps += 1 }
@@ -58,8 +57,6 @@ public struct DriverSimulator: Sendable {
                             logger.warning("driver simulator: order \(order.orderID): \(error)")
                         }
                     }
-                    guard page.count == query.limit, let last = page.last else { break }
-                    query.afterRowID = last.id
                 }
             } catch {
                 logger.warning("driver simulator: store \(key.locationCode): \(error)")

@@ -174,15 +174,21 @@ public struct OrderQuery: Sendable {
 }
 
 extension Storage {
-    /// Every order matching `query`, fetched page by page.
-    public func allOrders(_ query: OrderQuery) async throws -> [OrderRecord] {
+    /// Hands every order matching `query` to `body`, one page at a time.
+    public func forEachOrderPage(_ query: OrderQuery, _ body: ([OrderRecord]) async throws -> Void) async throws {
         var q = query
-        var all: [OrderRecord] = []
         while true {
             let page = try await orders(q)
-            all += page
-            guard page.count == q.limit, let last = page.last else { return all }
+            try await body(page)
+            guard page.count == q.limit, let last = page.last else { return }
             q.afterRowID = last.id
         }
+    }
+
+    /// Every order matching `query`, fetched page by page.
+    public func allOrders(_ query: OrderQuery) async throws -> [OrderRecord] {
+        var all: [OrderRecord] = []
+        try await forEachOrderPage(query) { all += $0 }
+        return all
     }
 }

@@ -47,6 +47,19 @@ enum Environment {
         guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
         return v
     }
+
+    /// A comma-separated list (`LASTMILE_TRUSTED_PROXIES=10.0.0.2, 10.0.0.3`).
+    static func list(_ name: String) -> [String] {
+        value(name)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+
+    /// `--mode`, else `LASTMILE_MODE`, else development.
+    static func mode(_ option: String?) throws -> ServiceMode {
+        guard let m = ServiceMode(rawValue: option ?? value("LASTMILE_MODE") ?? "development") else {
+            throw ValidationError("--mode must be development or production")
+        }
+        return m
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -102,8 +115,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--port must be 0…65535")
         }
         cfg.port = p
-        let modeName = mode ?? Environment.value("LASTMILE_MODE") ?? "development"
-        guard let m = ServiceMode(rawValue: modeName) else { throw ValidationError("--mode must be development or production") }
+        let m = try Environment.mode(mode)
         cfg.mode = m
         let levelName = logLevel ?? Environment.value("LASTMILE_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("--log-level: unknown level \(levelName)") }
@@ -112,10 +124,8 @@ struct Serve: AsyncParsableCommand {
         cfg.rateLimitOverride = rateLimit ?? Environment.value("LASTMILE_RATE_LIMIT").flatMap(Int.init)
         cfg.loadDemo = !noDemo
         cfg.allowRemoteDevelopment = allowRemoteDevelopment
-        cfg.allowedReceiverHosts = allowReceiverHost
-            + (Environment.value("LASTMILE_ALLOW_RECEIVER_HOSTS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
-        cfg.trustedProxies = trustedProxy
-            + (Environment.value("LASTMILE_TRUSTED_PROXIES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        cfg.allowedReceiverHosts = allowReceiverHost + Environment.list("LASTMILE_ALLOW_RECEIVER_HOSTS")
+        cfg.trustedProxies = trustedProxy + Environment.list("LASTMILE_TRUSTED_PROXIES")
         if let problem = cfg.startProblem() { throw ValidationError(problem) }
         cfg.metricsPort = metricsPort ?? Environment.value("LASTMILE_METRICS_PORT").flatMap(Int.init)
         cfg.metricsHost = metricsHost ?? Environment.value("LASTMILE_METRICS_HOST") ?? "127.0.0.1"
@@ -245,11 +255,8 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let directory = try Bootstrap.loadDirectory()
         var cfg = AppConfiguration()
-        guard let m = ServiceMode(rawValue: mode ?? Environment.value("LASTMILE_MODE") ?? "development") else {
-            throw ValidationError("--mode must be development or production")
-        }
-        cfg.mode = m
-        cfg.allowedReceiverHosts = allowReceiverHost
+        cfg.mode = try Environment.mode(mode)
+        cfg.allowedReceiverHosts = allowReceiverHost + Environment.list("LASTMILE_ALLOW_RECEIVER_HOSTS")
         let config: OperatorConfig
         do { config = try ConfigFile.load(path: file, directory: directory, rules: cfg.configRules) } catch let e as ConfigFile.LoadError {
             throw ValidationError(e.description)

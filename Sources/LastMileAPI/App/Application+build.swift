@@ -145,7 +145,7 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     func oauthRoute(_ h: @escaping Handler) -> Handler {
         { input in
             do { return try await h(input) } catch let e as OAuthFailure { throw e } catch StorageError.unavailable(let reason) {
-                service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(input.request.uri.path)"])
+                service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(TextRules.escapedForLog(input.request.uri.path))"])
                 throw OAuthFailure.unavailable
             } catch {
                 service.logger.error("oauth failure: \(error)")

@@ -105,6 +105,9 @@ public struct LastMileResponder: HTTPResponder {
               !route.sandbox || service.mode == .development
         else { throw ServiceError.notFound }
         pattern = "\(request.method.rawValue) \(route.pattern)"
+        // One deadline for everything that may wait on storage (authentication, then the handler): a database
+        // that stopped answering gives a prompt 503 with Retry-After instead of the pool's minute-long wait.
+        let deadline = ContinuousClock.now + service.requestTimeout
         let client = ClientAddress.resolve(peer: context.remoteIP, forwardedFor: request.headers[values: .xForwardedFor],
                                            trustedProxies: service.trustedProxies)
 
@@ -125,9 +128,7 @@ public struct LastMileResponder: HTTPResponder {
             }
             let c: Caller
             do {
-                c = try await withDeadline(service.requestTimeout) {
-                    try await BearerAuth.authenticate(request, service: service, now: now)
-                }
+                c = try await withDeadline(deadline - .now) { try await BearerAuth.authenticate(request, service: service) }
             } catch let e as ServiceError where e.kind == .unauthorized {
                 _ = service.unauthenticatedLimiter.check(key: failures, limit: service.unauthenticatedRateLimit)
                 throw e
@@ -152,10 +153,8 @@ public struct LastMileResponder: HTTPResponder {
         // "now" is the caller's retailer's service time (its test clock may have moved it).
         let input = HandlerInput(request: request, params: params, body: body, caller: caller,
                                  now: caller.map { service.clocks.now(for: $0.retailer.id) } ?? now, remoteIP: client)
-        // One deadline per request: a database that stopped answering (or a pool waiting for one) gives a
-        // prompt 503 with Retry-After instead of a request that hangs for the pool's minute-long wait.
         do {
-            return try await withDeadline(service.requestTimeout) { try await route.handler(input) }
+            return try await withDeadline(deadline - .now) { try await route.handler(input) }
         } catch let e as DeadlineExceeded {
             if case .oauth = route.access { throw OAuthFailure.unavailable }
             throw StorageError.unavailable("request deadline: \(e)")
