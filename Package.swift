@@ -36,8 +36,14 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "LastMileFleet", dependencies: [
+        // Use cases: listing, reserving, creating, changing and moving orders (no HTTP, no engine).
+        .target(name: "LastMileBooking", dependencies: [
             "LastMileCore", "LastMileStorage",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "LastMileFleet", dependencies: [
+            "LastMileCore", "LastMileStorage", "LastMileBooking",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -45,7 +51,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "LastMileAPI", dependencies: [
-            "LastMileCore", "LastMileStorage", "LastMileFleet",
+            "LastMileCore", "LastMileStorage", "LastMileBooking", "LastMileFleet",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -55,6 +61,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], resources: [.copy("Resources")]),
         .executableTarget(name: "lastmile", dependencies: [
             "LastMileAPI", "LastMileSQLite", "LastMilePostgres",
@@ -71,9 +80,13 @@ let package = Package(
         ]),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
         .testTarget(name: "LastMileFleetTests", dependencies: ["LastMileFleet"]),
+        .testTarget(name: "LastMileBookingTests", dependencies: [
+            "LastMileBooking", "LastMileTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport", "LastMilePostgres"]),
         .testTarget(name: "LastMileAPITests", dependencies: [
-            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet",
+            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet", "LastMileBooking",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import Foundation
+import LastMileBooking
 import LastMileCore
 import LastMileStorage
 import Logging
@@ -13,14 +14,14 @@ public struct DriverSimulator: Sendable {
     let clocks: RetailerClocks
     let speedUp: Double
     let logger: Logger
-    let dispatcher: (any TripDispatcher)?
+    let dispatcher: CapacityDispatcher?
 
     /// `dispatcher` picks the driver and the earliest pickup from the store's capacity plan; without one
     /// (or when the plan has no room any more, e.g. the window has passed) a store-wide simulated driver
     /// takes the order at once and `late_delivery` tells the retailer when it will arrive.
     /// Each order moves on its retailer's time (`clocks`, when given; else `clock` for everyone).
     public init(storage: any Storage, clock: any ServiceClock, clocks: RetailerClocks? = nil, speedUp: Double, logger: Logger,
-                dispatcher: (any TripDispatcher)? = nil) {
+                dispatcher: CapacityDispatcher? = nil) {
         self.progression = OrderProgression(storage: storage); self.clocks = clocks ?? RetailerClocks(base: clock); self.speedUp = max(speedUp, 1); self.logger = logger
         self.dispatcher = dispatcher
     }
@@ -107,10 +108,4 @@ public struct DriverSimulator: Sendable {
         }
         return true
     }
-}
-
-/// Chooses who delivers an order, following the store's capacity plan (§2.0.5).
-public protocol TripDispatcher: Sendable {
-    /// The driver the plan gives the order and its earliest pickup (`t0`), or nil when the plan has no room.
-    func assign(_ order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, pickup: Date)?
 }

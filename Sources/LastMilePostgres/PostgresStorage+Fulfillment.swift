@@ -136,7 +136,7 @@ extension PostgresStorage {
                 let r = try await rows("""
                     INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (\(retailerID), \(shopperID), 'brand_new', \(ids)) RETURNING id
                     """)
-                return BatchRecord(id: try r[0]["id"].decode(Int64.self), retailerID: retailerID, shopperID: shopperID, state: "brand_new",
+                return BatchRecord(id: try r[0]["id"].decode(Int64.self), retailerID: retailerID, shopperID: shopperID, state: .brandNew,
                                    orderIDs: orderIDs)
             }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" { return nil }
@@ -146,13 +146,13 @@ extension PostgresStorage {
         try await guarded {
             try await rows("SELECT * FROM batches WHERE id = \(id)").first.map {
                 BatchRecord(id: try $0["id"].decode(Int64.self), retailerID: try $0["retailer_id"].decode(String.self),
-                            shopperID: try $0["shopper_id"].decode(Int64.self), state: try $0["state"].decode(String.self),
+                            shopperID: try $0["shopper_id"].decode(Int64.self), state: BatchState(rawValue: try $0["state"].decode(String.self)) ?? .completed,
                             orderIDs: Codecs.strings(try $0["order_ids"].decode(String.self)))
             }
         }
     }
 
-    public func setBatchState(id: Int64, state: String) async throws {
-        try await guarded { try await exec("UPDATE batches SET state = \(state) WHERE id = \(id)") }
+    public func setBatchState(id: Int64, state: BatchState) async throws {
+        try await guarded { try await exec("UPDATE batches SET state = \(state.rawValue) WHERE id = \(id)") }
     }
 }

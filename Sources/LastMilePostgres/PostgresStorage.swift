@@ -358,11 +358,6 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
-        guard !options.isEmpty else { return }
-        try await transaction { conn in try await self.insert(options, conn) }
-    }
-
     public func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption] {
         guard !drafts.isEmpty else { return [] }
         return try await transaction { conn in

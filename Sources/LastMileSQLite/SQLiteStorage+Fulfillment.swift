@@ -151,20 +151,20 @@ extension SQLiteStorage {
                                  arguments: [shopperID]) == true { return nil }
             try db.execute(sql: "INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (?, ?, 'brand_new', ?)",
                            arguments: [retailerID, shopperID, Codecs.strings(orderIDs)])
-            return BatchRecord(id: db.lastInsertedRowID, retailerID: retailerID, shopperID: shopperID, state: "brand_new", orderIDs: orderIDs)
+            return BatchRecord(id: db.lastInsertedRowID, retailerID: retailerID, shopperID: shopperID, state: .brandNew, orderIDs: orderIDs)
         }
     }
 
     public func batch(id: Int64) async throws -> BatchRecord? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]).map {
-                BatchRecord(id: $0["id"], retailerID: $0["retailer_id"], shopperID: $0["shopper_id"], state: $0["state"],
+                BatchRecord(id: $0["id"], retailerID: $0["retailer_id"], shopperID: $0["shopper_id"], state: BatchState(rawValue: $0["state"]) ?? .completed,
                             orderIDs: Codecs.strings($0["order_ids"] as String))
             }
         }
     }
 
-    public func setBatchState(id: Int64, state: String) async throws {
-        try await write { db in try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [state, id]) }
+    public func setBatchState(id: Int64, state: BatchState) async throws {
+        try await write { db in try db.execute(sql: "UPDATE batches SET state = ? WHERE id = ?", arguments: [state.rawValue, id]) }
     }
 }

@@ -232,11 +232,6 @@ public final class SQLiteStorage: Storage {
         return Array((last - Int64(count) + 1)...last)
     }
 
-    public func insertServiceOptions(_ options: [StoredServiceOption]) async throws {
-        guard !options.isEmpty else { return }
-        try await write { db in try Self.insert(options, db) }
-    }
-
     public func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption] {
         guard !drafts.isEmpty else { return [] }
         return try await write { db in

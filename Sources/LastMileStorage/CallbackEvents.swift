@@ -140,14 +140,28 @@ public struct ShopperRecord: Sendable, Equatable {
     }
 }
 
+/// A sandbox batch's workflow state (§4.1), in order.
+public enum BatchState: String, Sendable, CaseIterable, Comparable {
+    case brandNew = "brand_new"
+    case acknowledgedForDelivery = "acknowledged_for_delivery"
+    case atStore = "at_store"
+    case bagsVerified = "bags_verified"
+    case delivering
+    case completed
+
+    public static func < (a: BatchState, b: BatchState) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
 /// A sandbox batch (§4.3): a test driver and up to ten orders moving together through the batch states.
 public struct BatchRecord: Sendable, Equatable {
     public var id: Int64
     public var retailerID: String
     public var shopperID: Int64
-    public var state: String
+    public var state: BatchState
     public var orderIDs: [String]
-    public init(id: Int64, retailerID: String, shopperID: Int64, state: String, orderIDs: [String]) {
+    public init(id: Int64, retailerID: String, shopperID: Int64, state: BatchState, orderIDs: [String]) {
         self.id = id; self.retailerID = retailerID; self.shopperID = shopperID; self.state = state; self.orderIDs = orderIDs
     }
 }

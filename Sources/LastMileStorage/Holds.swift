@@ -40,11 +40,7 @@ public struct ReserveRequest: Sendable {
     public init(option: StoredServiceOption, now: Date) {
         self.option = option
         self.now = now
-        if option.type == .immediate {
-            window = DeliveryWindow(start: now, end: now.addingTimeInterval(Double(option.immediateHour ?? 2) * 3600))
-        } else {
-            window = DeliveryWindow(start: option.windowStart, end: option.windowEnd)
-        }
+        window = option.bookedWindow(at: now)
     }
 }
 

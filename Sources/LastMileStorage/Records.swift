@@ -100,6 +100,11 @@ public struct StoredServiceOption: Sendable, Equatable {
 
     public func isLive(at now: Date) -> Bool { now < liveUntil }
 
+    /// The window this option books at `now` (§2.6.1).
+    public func bookedWindow(at now: Date) -> DeliveryWindow {
+        BookedWindow.of(type: type, listed: DeliveryWindow(start: windowStart, end: windowEnd), immediateHours: immediateHour, now: now)
+    }
+
     public var reference: ServiceOptionReference {
         type == .immediate
             ? ServiceOptionReference(id: id, locationCode: locationCode, type: type, immediateHour: immediateHour)

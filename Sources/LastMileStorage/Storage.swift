@@ -42,8 +42,6 @@ public protocol Storage: Sendable {
 
     /// Takes `count` ids from the service-option sequence (D1 allocates ids it never stores).
     func allocateServiceOptionIDs(count: Int) async throws -> [Int64]
-    /// Stores listed options; their ids must come from `allocateServiceOptionIDs`.
-    func insertServiceOptions(_ options: [StoredServiceOption]) async throws
 
     /// Numbers a listing's options from the sequence and stores them, in one transaction (D2's hot path).
     func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption]
@@ -118,7 +116,7 @@ public protocol Storage: Sendable {
     /// nil when the shopper already has an active (not completed) batch.
     func insertBatch(retailerID: String, shopperID: Int64, orderIDs: [String]) async throws -> BatchRecord?
     func batch(id: Int64) async throws -> BatchRecord?
-    func setBatchState(id: Int64, state: String) async throws
+    func setBatchState(id: Int64, state: BatchState) async throws
 
     /// Releases connections.
     func close() async throws

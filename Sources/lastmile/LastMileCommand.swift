@@ -137,6 +137,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...1_000_000).contains(cfg.maxConnections) else { throw ValidationError("--max-connections must be 1…1000000") }
         let deadline = requestTimeout ?? Environment.value("LASTMILE_REQUEST_TIMEOUT").flatMap(Int.init) ?? 5
         guard (1...300).contains(deadline) else { throw ValidationError("--request-timeout must be 1…300 seconds") }
+        cfg.requestTimeout = .seconds(deadline)
 
         // Development mode always runs a movable clock (the sandbox test clock moves it); production reads
         // the system clock only.
@@ -146,13 +147,12 @@ struct Serve: AsyncParsableCommand {
             guard let start = Timestamp.parse(nowText) else { throw ValidationError("--now must be an ISO 8601 timestamp with an offset") }
             clock = RunningClock(startingAt: start)
         }
-        let simulate = simulateDrivers ?? Environment.value("LASTMILE_SIMULATE_DRIVERS").map { $0 == "true" || $0 == "1" } ?? (m == .development)
-        if simulate && m != .development { throw ValidationError("--simulate-drivers is only allowed in development mode") }
-        let factor = speedUp ?? Environment.value("LASTMILE_SPEED_UP").flatMap(Double.init) ?? 60
-        guard factor >= 1, factor <= 100_000 else { throw ValidationError("--speed-up must be from 1 to 100000") }
+        cfg.simulateDrivers = simulateDrivers ?? Environment.value("LASTMILE_SIMULATE_DRIVERS").map { $0 == "true" || $0 == "1" } ?? (m == .development)
+        if cfg.simulateDrivers && m != .development { throw ValidationError("--simulate-drivers is only allowed in development mode") }
+        cfg.speedUp = speedUp ?? Environment.value("LASTMILE_SPEED_UP").flatMap(Double.init) ?? 60
+        guard cfg.speedUp >= 1, cfg.speedUp <= 100_000 else { throw ValidationError("--speed-up must be from 1 to 100000") }
+        cfg.retention = try Self.retentionPolicy(retain)
 
-        var logger = Logger(label: "lastmile")
-        logger.logLevel = level
         let directory = try Bootstrap.loadDirectory()
         let storage = try db.open()
         let demo: Bool
@@ -163,37 +163,21 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let service = LastMileService(storage: storage, clock: clock, directory: directory, mode: m, logger: logger,
-                                      oauthRateLimit: cfg.oauthRateLimit, rateLimitOverride: cfg.rateLimitOverride, metrics: registry,
-                                      trustedProxies: cfg.trustedProxies, requestTimeout: .seconds(deadline))
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-        let host = cfg.host
-        let serviceClock = clock
-        let app = buildApplication(service: service, configuration: cfg) { channel in
-            let port = channel.localAddress?.port ?? 0
-            // Written unbuffered so it shows up at once even when stdout is a file or a pipe.
-            let banner = Banner.text(host: host, port: port, mode: m, database: db.redacted, demo: demo, startupMillis: startup,
-                                     now: serviceClock.now())
-            FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-        }
-        let http = CallbackOutbox.makeHTTPClient()
-        let outbox = CallbackOutbox(storage: storage, clock: clock, client: http, logger: logger,
-                                    receivers: ReceiverURLPolicy(production: m == .production, allowedHosts: cfg.allowedReceiverHosts),
-                                    clocks: service.clocks)
-        let simulator = simulate ? DriverSimulator(storage: storage, clock: clock, clocks: service.clocks, speedUp: factor, logger: logger,
-                                                    dispatcher: CapacityDispatcher(service: service)) : nil
-        let retention = RetentionJob(storage: storage, clock: clock, policy: try Self.retentionPolicy(retain), logger: logger)
-        let fleet = FleetWork(outbox: outbox, simulator: simulator, rescheduler: Rescheduler(service: service), retention: retention)
-        var services: [any Service] = [app, fleet]
-        if let metricsPort = cfg.metricsPort {
-            let metricsHost = cfg.metricsHost
-            services.append(buildMetricsApplication(registry: registry, host: metricsHost, port: metricsPort) { channel in
+        let (host, metricsHost, serviceClock, database) = (cfg.host, cfg.metricsHost, clock, db.redacted)
+        let server = buildServer(
+            configuration: cfg, storage: storage, clock: clock, directory: directory, metrics: registry,
+            shutdownSignals: [.sigterm, .sigint],
+            onServerRunning: { channel in
+                // Written unbuffered so it shows up at once even when stdout is a file or a pipe.
+                let banner = Banner.text(host: host, port: channel.localAddress?.port ?? 0, mode: m, database: database, demo: demo,
+                                         startupMillis: startup, now: serviceClock.now())
+                FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+            },
+            onMetricsRunning: { channel in
                 FileHandle.standardOutput.write(Data("Metrics on http://\(metricsHost):\(channel.localAddress?.port ?? 0)/metrics\n".utf8))
             })
-        }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        try await http.shutdown()
+        try await server.run()
         try await storage.close()
     }
 }
@@ -287,33 +271,14 @@ struct Token: AsyncParsableCommand {
         abstract: "Print the curl command that obtains an access token from a running server.")
     @Option(name: .customLong("client-id")) var clientID = "demo"
     @Option(name: .customLong("client-secret")) var clientSecret = "demo-secret"
-    @Option(help: "Base URL of the server.") var url = "http://127.0.0.1:8080"
+    @Option(help: "Base URL of the server. Default http://127.0.0.1 at port LASTMILE_PORT (8080 when unset), as serve listens.")
+    var url: String?
 
     func run() async throws {
+        let base = url ?? "http://127.0.0.1:\(Environment.value("LASTMILE_PORT") ?? "8080")"
         print("""
-            curl -s -X POST \(url)/v2/oauth/token -H 'Content-Type: application/json' \\
+            curl -s -X POST \(base)/v2/oauth/token -H 'Content-Type: application/json' \\
               -d '{"client_id":"\(clientID)","client_secret":"\(clientSecret)","grant_type":"client_credentials"}'
             """)
-    }
-}
-
-/// The background work of a server: the callback outbox, the rescheduler and, in development mode, the
-/// simulated drivers. They stop on graceful shutdown; whatever they had not finished stays in the database
-/// for the next start (or another server).
-struct FleetWork: Service {
-    let outbox: CallbackOutbox
-    let simulator: DriverSimulator?
-    let rescheduler: Rescheduler
-    let retention: RetentionJob
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await outbox.run() }
-                group.addTask { await retention.run() }
-                group.addTask { await rescheduler.run() }
-                if let simulator { group.addTask { await simulator.run() } }
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LastMileAPI
+import LastMileBooking
 import LastMileCore
 import LastMileFleet
 import LastMileStorage
@@ -118,7 +119,7 @@ struct SandboxTests {
     func simulatedDrivers(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, now: dispatchNow)
         let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 60, logger: Logger(label: "sim"),
-                                        dispatcher: CapacityDispatcher(service: env.service))
+                                        dispatcher: CapacityDispatcher(booking: env.service.booking))
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
@@ -152,7 +153,7 @@ struct SandboxTests {
     func dispatchFollowsThePlan(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 1, logger: Logger(label: "sim"),
-                                        dispatcher: CapacityDispatcher(service: env.service))
+                                        dispatcher: CapacityDispatcher(booking: env.service.booking))
         try await env.run { c in
             let token = try await c.token("cap", "cap-client-secret-1")
             for id in ["C-1", "C-2"] {
@@ -210,7 +211,7 @@ struct ReschedulerTests {
     func reschedulesOrCancels(engine: Engine) async throws {
         let twoDays = testConfigJSON.replacingOccurrences(of: #""scheduling_horizon_days": 1"#, with: #""scheduling_horizon_days": 2"#)
         let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: twoDays)
-        let rescheduler = Rescheduler(service: env.service)
+        let rescheduler = Rescheduler(booking: env.service.booking, clocks: env.service.clocks)
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
@@ -246,7 +247,7 @@ struct ReschedulerTests {
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-2")).status == .ok)
         }
         oneDay.clock.set(to: Timestamp.parse("2025-06-11T02:58:00Z")!)
-        #expect(await Rescheduler(service: oneDay.service).tick() == 1)
+        #expect(await Rescheduler(booking: oneDay.service.booking, clocks: oneDay.service.clocks).tick() == 1)
         let canceled = try #require(try await oneDay.storage.order(retailerID: "alpha", orderID: "D-2"))
         #expect(canceled.status == .canceled && canceled.cancellationReason == .unbatchable)
     }

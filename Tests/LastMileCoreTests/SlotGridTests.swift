@@ -154,3 +154,31 @@ struct SlotGridTests {
         #expect(grid.today(ts("2025-06-11T04:00:00Z")) == june10)
     }
 }
+
+@Suite("The booked window of a listed option (§2.6.1)")
+struct BookedWindowTests {
+    let listed = DeliveryWindow(start: ts("2025-06-11T01:00:00Z"), end: ts("2025-06-11T03:00:00Z"))
+    let now = ts("2025-06-11T00:35:12Z")
+
+    @Test("scheduled keeps its window, immediate runs N hours from now, ETA runs from now to the listed end")
+    func kinds() {
+        #expect(BookedWindow.of(type: .scheduled, listed: listed, immediateHours: nil, now: now) == listed)
+        #expect(BookedWindow.of(type: .immediate, listed: listed, immediateHours: 3, now: now) == DeliveryWindow(start: now, end: now.plus(hours: 3)))
+        #expect(BookedWindow.of(type: .immediate, listed: listed, immediateHours: nil, now: now).end == now.plus(hours: 2))
+        #expect(BookedWindow.of(type: .eta, listed: listed, immediateHours: nil, now: now) == DeliveryWindow(start: now, end: listed.end))
+        #expect(BookedWindow.of(type: .priorityETA, listed: listed, immediateHours: nil, now: now).start == now)
+    }
+
+    @Test("start_at/end_at narrow the window only from inside it")
+    func narrowing() throws {
+        let inside = DeliveryWindow(start: listed.start.plus(minutes: 30), end: listed.end.plus(minutes: -30))
+        #expect(try BookedWindow.narrow(listed, start: inside.start, end: inside.end) == inside)
+        #expect(try BookedWindow.narrow(listed, start: nil, end: nil) == listed)
+        #expect(throws: ServiceError.badRequest("must fall within the service option window", key: "start_at")) {
+            try BookedWindow.narrow(listed, start: listed.start.plus(minutes: -1), end: listed.end)
+        }
+        #expect(throws: ServiceError.badRequest("must fall within the service option window", key: "end_at")) {
+            try BookedWindow.narrow(listed, start: listed.start, end: listed.end.plus(minutes: 1))
+        }
+    }
+}

@@ -108,9 +108,9 @@ struct OutboxContractTests {
         let batch = try #require(try await s.insertBatch(retailerID: "r1", shopperID: shopper.id, orderIDs: ["A", "B"]))
         #expect(try await s.hasActiveBatch(shopperID: shopper.id))
         #expect(try await s.insertBatch(retailerID: "r1", shopperID: shopper.id, orderIDs: ["C"]) == nil)
-        try await s.setBatchState(id: batch.id, state: "completed")
+        try await s.setBatchState(id: batch.id, state: .completed)
         let stored = try await s.batch(id: batch.id)
-        #expect(stored?.state == "completed" && stored?.orderIDs == ["A", "B"])
+        #expect(stored?.state == .completed && stored?.orderIDs == ["A", "B"])
         #expect(try await s.insertBatch(retailerID: "r1", shopperID: shopper.id, orderIDs: ["C"]) != nil)
         try await s.close()
     }

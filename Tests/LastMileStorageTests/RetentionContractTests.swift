@@ -26,9 +26,9 @@ struct RetentionContractTests {
     func purge(engine: Engine) async throws {
         let s = try await engine.makeDatabase().open()
         try await s.applyConfiguration(sampleConfig())
-        let ids = try await s.allocateServiceOptionIDs(count: 7)
-        try await s.insertServiceOptions(ids.prefix(5).map { option($0, listedAt: now.addingTimeInterval(-3 * 86_400)) }
-            + ids.suffix(2).map { option($0, listedAt: now) })
+        let ids = try await s.insertListing(
+            (0..<5).map { _ in option(0, listedAt: now.addingTimeInterval(-3 * 86_400)) } + (0..<2).map { _ in option(0, listedAt: now) }
+        ).map(\.id)
         let cutoff = now.addingTimeInterval(-2 * 86_400)
         #expect(try await s.purge(.serviceOptions, before: cutoff, limit: 3) == 3)
         #expect(try await s.purge(.serviceOptions, before: cutoff, limit: 3) == 2)

@@ -138,9 +138,15 @@ struct StorageContractTests {
         var immediate = o
         immediate.id = next[1]; immediate.type = .immediate; immediate.immediateHour = 5; immediate.handoffTime = nil
         immediate.cartTotalCents = nil; immediate.itemsCount = nil; immediate.unitsCount = nil
-        try await s.insertServiceOptions([o, immediate])
-        #expect(try await s.serviceOption(id: o.id) == o)
-        #expect(try await s.serviceOption(id: immediate.id) == immediate)
+        // A listing is numbered from the same sequence, after every id handed out before.
+        let stored = try await s.insertListing([o, immediate])
+        #expect(stored.count == 2 && stored[0].id > next[1] && stored[1].id > stored[0].id)
+        for (draft, saved) in zip([o, immediate], stored) {
+            var expected = draft
+            expected.id = saved.id
+            #expect(saved == expected)
+            #expect(try await s.serviceOption(id: saved.id) == expected)
+        }
         #expect(try await s.serviceOption(id: 999_999) == nil)
     }
 }

@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdCore
 import Prometheus
 import NIOCore
+import LastMileBooking
 import LastMileCore
+import LastMileFleet
 import LastMileStorage
 import Logging
 
@@ -35,6 +37,14 @@ public struct AppConfiguration: Sendable {
     /// `/metrics` (Prometheus) listens here, apart from the API; nil = not served.
     public var metricsHost = "127.0.0.1"
     public var metricsPort: Int?
+    /// A request not answered within this is answered 503 with `Retry-After` (the database stopped answering).
+    public var requestTimeout: Duration = .seconds(5)
+    /// Simulated drivers accept and deliver staged orders (development mode only).
+    public var simulateDrivers = false
+    /// Simulated drivers run their plans this many times faster than the service clock.
+    public var speedUp: Double = 60
+    /// How long old rows are kept.
+    public var retention = RetentionPolicy()
 
     public init() {}
 
@@ -126,18 +136,16 @@ public enum Bootstrap {
 
 /// The routes of the contract (and the project's additions), bound to their handlers.
 public func buildRouter(_ service: LastMileService) -> LastMileResponder {
-    let locator = AddressLocator(service: service)
-    let capacity = CapacityService(service: service)
+    let booking = service.booking
     let oauth = OAuthHandlers(service: service)
-    let users = UserHandlers(service: service, locator: locator)
-    let stores = StoreHandlers(service: service, locator: locator)
-    let options = ServiceOptionHandlers(service: service, locator: locator, capacity: capacity)
-    let reservations = ReservationHandlers(service: service, locator: locator, capacity: capacity)
-    let orders = OrderHandlers(service: service, locator: locator, capacity: capacity)
-    let changes = OrderChangeHandlers(service: service, locator: locator, capacity: capacity, orders: orders)
-    let dispatch = DispatchHandlers(service: service, locator: locator, capacity: capacity, stores: stores, orders: orders)
-    let sandbox = SandboxHandlers(service: service)
-    let drivers = DriverHandlers(service: service)
+    let users = UserHandlers(booking: booking)
+    let stores = StoreHandlers(booking: booking)
+    let options = ServiceOptionHandlers(booking: booking)
+    let reservations = ReservationHandlers(booking: booking)
+    let orders = OrderHandlers(booking: booking)
+    let dispatch = DispatchHandlers(booking: booking)
+    let sandbox = SandboxHandlers(sandbox: SandboxWorkflow(booking: booking), clocks: service.clocks)
+    let drivers = DriverHandlers(workflow: DriverWorkflow(booking: booking), estimator: service.estimator)
     let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
     let driver = RouteAccess.bearer([Scope.driver.rawValue])
 
@@ -173,16 +181,16 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     t.add(.get, "/v2/fulfillment/users/{user_id}/orders/{order_id}", access: fulfillment, body: .none, orders.get)
     t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged", access: fulfillment, orders.stage)
     t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel", access: fulfillment, orders.cancel)
-    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/last_mile", access: fulfillment, changes.updateIntegrated)
-    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/tip", access: fulfillment, changes.tip)
-    t.add(.post, "/v2/fulfillment/lastmile/stores", access: fulfillment, dispatch.findStores)
+    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/last_mile", access: fulfillment, orders.update)
+    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/tip", access: fulfillment, orders.tip)
+    t.add(.post, "/v2/fulfillment/lastmile/stores", access: fulfillment, stores.findForDispatch)
     t.add(.post, "/v2/fulfillment/lastmile/orders", access: fulfillment, dispatch.create)
-    t.add(.get, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, body: .none, changes.getDispatch)
-    t.add(.put, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, changes.updateDispatch)
-    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/staged", access: fulfillment, changes.stageDispatch)
-    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/cancel", access: fulfillment, changes.cancelDispatch)
+    t.add(.get, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, body: .none, dispatch.get)
+    t.add(.put, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, dispatch.update)
+    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/staged", access: fulfillment, dispatch.stage)
+    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/cancel", access: fulfillment, dispatch.cancel)
     t.add(.get, "/v2/post_checkout/orders/{order_id}/location", access: .bearer([Scope.fulfillment.rawValue, Scope.postCheckout.rawValue]),
-          body: .none, changes.driverLocation)
+          body: .none, dispatch.driverLocation)
     // §4 sandbox (development mode only) and the test clock (a project addition).
     t.add(.post, "/v2/fulfillment_sandbox/shoppers", access: fulfillment, sandbox: true, sandbox.createShopper)
     t.add(.post, "/v2/fulfillment_sandbox/batches", access: fulfillment, sandbox: true, sandbox.createBatch)

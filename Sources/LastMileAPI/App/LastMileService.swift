@@ -1,4 +1,5 @@
 import Foundation
+import LastMileBooking
 import LastMileCore
 import LastMileStorage
 import Logging
@@ -35,6 +36,8 @@ public final class LastMileService: Sendable {
     /// How long a request may take before it is answered 503 (`Retry-After: 1`).
     public let requestTimeout: Duration
     let signInBackoff: SignInBackoff
+    /// The use cases handlers call (listing, reserving, ordering); the only way handlers reach storage.
+    public let booking: BookingService
 
     public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
                 estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
@@ -58,6 +61,8 @@ public final class LastMileService: Sendable {
         oauthLimiter = RateLimiter(seconds: monotonicSeconds)
         unauthenticatedLimiter = RateLimiter(seconds: monotonicSeconds)
         signInBackoff = SignInBackoff(seconds: monotonicSeconds)
+        booking = BookingService(
+            storage: storage, directory: directory, estimator: estimator, virtualDrivers: mode == .development, logger: logger)
     }
 
     /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).

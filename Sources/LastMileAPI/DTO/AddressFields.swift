@@ -1,15 +1,8 @@
 import Foundation
+import LastMileBooking
 import LastMileCore
 
-/// A delivery address as sent in B2, C1, D2 and orders, after validation.
-struct AddressFields: Equatable, Sendable {
-    var line1: String
-    var line2: String?
-    var type: String?
-    var postalCode: String
-    var city: String?
-    var state: String?
-
+extension AddressFields {
     /// Reads the members in the contract's table order: line 1, line 2, type, postal code, city, state.
     static func read(_ r: inout FieldReader, lineKey: String, includeState: Bool, line1Required: Bool = true) -> AddressFields? {
         let line1 = r.string(lineKey, required: line1Required, max: 255)

@@ -1,4 +1,5 @@
 import Foundation
+import LastMileBooking
 import LastMileCore
 import LastMileStorage
 
@@ -43,16 +44,10 @@ struct UserAddressBody: Encodable, Sendable {
     }
 }
 
-/// The profile fields shared by B1, B2 and B3 (§1.8, §1.9), read in request-table order.
-struct ProfileFields: Equatable {
-    var firstName: String?
-    var lastName: String?
-    var phoneNumber: String?
-    var email: String?
-    var locale: LocaleTag?
-
-    static func read(_ r: inout FieldReader, firstNameRequired: Bool) -> ProfileFields {
-        var p = ProfileFields()
+/// Reads the profile fields shared by B1, B2 and B3 (§1.8, §1.9) in request-table order.
+extension UserProfile {
+    static func read(_ r: inout FieldReader, firstNameRequired: Bool) -> UserProfile {
+        var p = UserProfile()
         p.firstName = readName(&r, "first_name", required: firstNameRequired, message: "Invalid first name")
         p.lastName = readName(&r, "last_name", required: false, message: "Invalid last name")
         p.phoneNumber = r.formatted("phone_number", message: "must be a valid E.164 phone number") {
@@ -69,23 +64,10 @@ struct ProfileFields: Equatable {
 
     static func readLocale(_ r: inout FieldReader, _ key: String) -> LocaleTag? {
         guard let s = r.string(key) else { return nil }
-        guard let l = LocaleTag(tag: s) else { r.fail(key, "is not included in the list"); return nil }
+        guard let l = LocaleTag(tag: s) else {
+            r.fail(key, "is not included in the list")
+            return nil
+        }
         return l
-    }
-
-    /// Applies the present fields to a user (absent fields keep their values).
-    func apply(to u: inout UserRecord) {
-        if let firstName { u.firstName = firstName }
-        if let lastName { u.lastName = lastName }
-        if let phoneNumber { u.phoneNumber = phoneNumber }
-        if let email { u.email = email }
-        if let locale { u.locale = locale }
-    }
-
-    /// Whether every present field equals the stored value (B1 idempotency).
-    func matches(_ u: UserRecord) -> Bool {
-        (firstName == nil || firstName == u.firstName) && (lastName == nil || lastName == u.lastName)
-            && (phoneNumber == nil || phoneNumber == u.phoneNumber) && (email == nil || email == u.email)
-            && (locale == nil || locale == u.locale)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LastMileBooking
 import LastMileCore
 import LastMileFleet
 import LastMileStorage
@@ -8,35 +9,31 @@ import LastMileStorage
 /// the driver's own client credentials (scope `lastmile:driver`), sees offers, accepts one and reports
 /// each step. Every step goes through `OrderProgression`, so callbacks are those of §2.0.9.
 struct DriverHandlers {
-    let service: LastMileService
-    var progression: OrderProgression { OrderProgression(storage: service.storage) }
+    let workflow: DriverWorkflow
+    let estimator: DeliveryEstimator
+    var progression: OrderProgression { workflow.progression }
 
-    var driverID: (HandlerInput) -> String { { $0.caller?.clientID ?? "" } }
+    func driverID(_ input: HandlerInput) -> String { input.caller?.clientID ?? "" }
 
-    /// Staged orders of the driver's retailer that no driver has accepted yet, earliest window first.
     func offers(_ input: HandlerInput) async throws -> Response {
-        let staged = try await service.storage.allOrders(OrderQuery(statuses: [.staged], retailerID: input.retailer.id, driver: .none))
-        let open = staged.filter { $0.batchID == nil }
-            .sorted { ($0.windowEnd, $0.id) < ($1.windowEnd, $1.id) }
-        return JSONResponse.make(["offers": try await bodies(open, retailerID: input.retailer.id)])
+        let open = try await workflow.offers(retailerID: input.retailer.id)
+        return JSONResponse.make(["offers": open.map { DriverOrderBody($0.order, store: $0.store) }])
     }
 
-    /// The driver's accepted orders that are not delivered yet.
     func assigned(_ input: HandlerInput) async throws -> Response {
-        let me = driverID(input)
-        let mine = try await service.storage.allOrders(OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: input.retailer.id,
-                                                                  driver: .is_(me)))
-        return JSONResponse.make(["orders": try await bodies(mine, retailerID: input.retailer.id)])
+        let mine = try await workflow.assigned(retailerID: input.retailer.id, driverID: driverID(input))
+        return JSONResponse.make(["orders": mine.map { DriverOrderBody($0.order, store: $0.store) }])
     }
 
     func accept(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
         let toStore = r.integer("minutes_to_store", min: 0, max: 600)
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        return try await act(input, mine: false) { o, store in
-            let plan = TripPlan.plan(acceptedAt: input.now, windowStart: o.windowStart, travelMinutes: o.travelMinutes,
-                                     pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
-                                     toStoreMinutes: Int(toStore ?? 0))
+        return try await act(input, accepting: true) { o, store in
+            let plan = TripPlan.plan(
+                acceptedAt: input.now, windowStart: o.windowStart, travelMinutes: o.travelMinutes,
+                pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
+                toStoreMinutes: Int(toStore ?? 0))
             return try await progression.accept(o, driverID: driverID(input), plan: plan, now: input.now)
         }
     }
@@ -66,7 +63,7 @@ struct DriverHandlers {
         guard r.errors.isEmpty, let lat, let lon else { throw ServiceError.validation(r.errors) }
         return try await act(input) { o, _ in
             let point = GeoPoint(latitude: lat, longitude: lon)
-            let minutes = service.estimator.estimatedMinutes(from: point, to: o.destination)
+            let minutes = estimator.estimatedMinutes(from: point, to: o.destination)
             let estimate = input.now.addingTimeInterval(Double(minutes) * 60)
             return try await progression.reportLocation(o, point, recordedAt: recorded ?? input.now, estimate: estimate, now: input.now)
         }
@@ -84,32 +81,13 @@ struct DriverHandlers {
         try await act(input) { o, _ in try await progression.deliver(o, now: input.now) }
     }
 
-    /// Loads the order (the driver's own unless accepting), applies `change`, retrying once on a lost race.
-    func act(_ input: HandlerInput, mine: Bool = true,
-             _ change: (OrderRecord, Store) async throws -> OrderRecord) async throws -> Response {
-        let orderID = input.params["order_id"] ?? ""
-        for _ in 0..<3 {
-            guard FieldRules.isValidIdentifier(orderID), let o = try await service.storage.order(retailerID: input.retailer.id, orderID: orderID),
-                  !mine || o.driverID == driverID(input) else { throw ServiceError.notFound }
-            if !mine, o.driverID != nil || o.batchID != nil {
-                throw ServiceError.state("Order has already been accepted by another driver")
-            }
-            guard let store = try await service.storage.store(retailerID: o.retailerID, locationCode: o.locationCode) else { throw ServiceError.notFound }
-            do {
-                return JSONResponse.make(DriverOrderBody(try await change(o, store), store: store))
-            } catch OrderProgression.Failure.notAllowed(let status) {
-                throw ServiceError.state("Not allowed while the order is \(status.rawValue)")
-            } catch OrderProgression.Failure.lostRace {
-                continue // re-read and decide again
-            }
-        }
-        throw ServiceError(.conflict, "The order changed while the step was applied; read it again.", code: 4001)
-    }
-
-    /// The driver's view of orders, with the retailer's stores read once.
-    func bodies(_ orders: [OrderRecord], retailerID: String) async throws -> [DriverOrderBody] {
-        let stores = Dictionary(try await service.storage.stores(retailerID: retailerID).map { ($0.locationCode, $0) }, uniquingKeysWith: { a, _ in a })
-        return orders.map { DriverOrderBody($0, store: stores[$0.locationCode]) }
+    func act(_ input: HandlerInput, accepting: Bool = false, _ step: (OrderRecord, Store) async throws -> OrderRecord)
+        async throws -> Response
+    {
+        let (order, store) = try await workflow.perform(
+            orderID: input.params["order_id"] ?? "", retailerID: input.retailer.id, driverID: driverID(input), accepting: accepting,
+            step)
+        return JSONResponse.make(DriverOrderBody(order, store: store))
     }
 }
 

@@ -1,13 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LastMileBooking
 import LastMileCore
 
-/// C1 (§2.3.1): the retailer's active stores whose service range contains a point, nearest first.
+/// C1 (§2.3.1) and H1 (§2.7.1): the retailer's active stores whose service range contains a point, nearest first.
 struct StoreHandlers {
-    let service: LastMileService
-    let locator: AddressLocator
-    static let maxResults = 20
+    let booking: BookingService
     static let formMessage = "must contain exactly one of: coordinates, address, postal code"
 
     struct StoreBody: Encodable {
@@ -60,29 +59,53 @@ struct StoreHandlers {
         if addressMembers {
             let address = AddressFields.read(&r, lineKey: "address_line_1", includeState: false)
             guard r.errors.isEmpty, let address else { throw ServiceError.validation(r.errors) }
-            return locator.locate(address)?.point
+            return booking.locator.locate(address)?.point
         }
         guard present("postal_code") else { throw ServiceError.badRequest(Self.formMessage, key: "find_by") }
         let postal = r.formatted("postal_code", required: true, message: "is not a valid postal code", FieldRules.normalizePostalCode)
         guard r.errors.isEmpty, let postal else { throw ServiceError.validation(r.errors) }
-        return locator.locate(postalCode: postal)?.point
+        return booking.locator.locate(postalCode: postal)?.point
     }
 
     func find(_ input: HandlerInput) async throws -> Response {
         JSONResponse.make(StoresBody(stores: try await search(input)))
     }
 
-    /// C1's selection (shared with H1): in-range active stores, nearest first, at most 20.
+    /// C1's selection (shared with H1).
     func search(_ input: HandlerInput) async throws -> [StoreBody] {
         guard let point = try searchPoint(input.body) else { return [] }
-        let stores = try await service.storage.stores(retailerID: input.retailer.id).filter(\.active)
-        let found = stores.compactMap { s -> (Store, Double)? in
-            let est = service.estimator.estimatedMinutes(from: s.point, to: point)
-            guard DeliveryEstimator.isInRange(estimatedMinutes: est, longDistanceStore: s.longDistanceDelivery) else { return nil }
-            return (s, s.point.haversineMiles(to: point))
+        return try await booking.storesNear(point, retailerID: input.retailer.id).map { StoreBody($0.store, distance: $0.miles) }
+    }
+
+    struct DispatchStoresBody: Encodable {
+        struct Entry: Encodable {
+            struct Flags: Encodable {
+                var alcohol: Bool, pickup: Bool, pickup_only: Bool, long_distance_delivery: Bool, is_partial: Bool
+            }
+            var location_code: String
+            var name: String
+            var address: StoreBody.Address
+            var distance: Double
+            var flags: Flags
         }
-        .sorted { (DeliveryEstimator.roundedMiles($0.1), $0.0.locationCode) < (DeliveryEstimator.roundedMiles($1.1), $1.0.locationCode) }
-        .prefix(Self.maxResults)
-        return found.map { StoreBody($0.0, distance: $0.1) }
+        var stores: [Entry]
+    }
+
+    /// H1: as C1, with `flags.is_partial` true for every result of a postal-code-only search.
+    func findForDispatch(_ input: HandlerInput) async throws -> Response {
+        let found = try await search(input)
+        let partial =
+            input.body["find_by"]?.objectValue.map { fb in
+                fb.filter { !$0.value.isNull }.keys.sorted() == ["postal_code"]
+            } ?? false
+        return JSONResponse.make(
+            DispatchStoresBody(
+                stores: found.map { s in
+                    DispatchStoresBody.Entry(
+                        location_code: s.location_code, name: s.name, address: s.address, distance: s.distance,
+                        flags: .init(
+                            alcohol: s.flags.alcohol, pickup: s.flags.pickup, pickup_only: s.flags.pickup_only,
+                            long_distance_delivery: s.flags.long_distance_delivery, is_partial: partial))
+                }))
     }
 }

@@ -26,11 +26,6 @@ public enum DriverStep: String, Sendable, CaseIterable {
         case .deliver: return .delivered
         }
     }
-
-    /// The step that leaves `status`, if the driver workflow has one.
-    public static func next(after status: OrderStatus) -> DriverStep? {
-        allCases.first { $0.from.contains(status) && status != .rescheduled }
-    }
 }
 
 /// Service-side transitions (§2.0.9, last rows): who may cancel and reschedule what.

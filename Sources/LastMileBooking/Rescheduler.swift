@@ -1,6 +1,5 @@
 import Foundation
 import LastMileCore
-import LastMileFleet
 import LastMileStorage
 import Logging
 
@@ -10,13 +9,15 @@ import Logging
 /// or canceled as `unbatchable` when there is none. Every move is a conditional update with a capacity
 /// re-check in the same transaction, so it never overbooks and two servers never move one order twice.
 public struct Rescheduler: Sendable {
-    let service: LastMileService
-    let capacity: CapacityService
-    var progression: OrderProgression { OrderProgression(storage: service.storage) }
+    let booking: BookingService
+    let clocks: RetailerClocks
+    var capacity: CapacityService { booking.capacity }
+    var progression: OrderProgression { booking.progression }
 
-    public init(service: LastMileService) {
-        self.service = service
-        capacity = CapacityService(service: service)
+    /// Each retailer's orders move on its own time (`clocks`: its sandbox test clock may have moved).
+    public init(booking: BookingService, clocks: RetailerClocks) {
+        self.booking = booking
+        self.clocks = clocks
     }
 
     public func run(interval: Duration = .seconds(15)) async {
@@ -30,7 +31,7 @@ public struct Rescheduler: Sendable {
     @discardableResult
     public func tick() async -> Int {
         do { return try await pass() } catch {
-            service.logger.warning("rescheduler: \(error)")
+            booking.logger.warning("rescheduler: \(error)")
             return 0
         }
     }
@@ -40,20 +41,20 @@ public struct Rescheduler: Sendable {
         var moved = 0
         // Store by store: each store's unassigned orders are read in full (page by page), so an order is
         // never out of reach behind other retailers' orders.
-        for key in try await service.storage.storesWithOrders(inStatuses: open) {
-            let orders = try await service.storage.allOrders(OrderQuery(statuses: open, retailerID: key.retailerID, locationCode: key.locationCode,
+        for key in try await booking.storage.storesWithOrders(inStatuses: open) {
+            let orders = try await booking.storage.allOrders(OrderQuery(statuses: open, retailerID: key.retailerID, locationCode: key.locationCode,
                                                                         driver: .none))
                 .filter { $0.batchID == nil && $0.sandboxManaged != true }
             guard let first = orders.first,
-                  let store = try await service.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
-            let now = service.clocks.now(for: key.retailerID)
+                  let store = try await booking.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
+            let now = clocks.now(for: key.retailerID)
             // The store's commitments are read once, and again only after a move changed them.
             var commitments: [Commitment]?
             // The reference order of §2.0.5: earliest window end first.
             for order in orders.sorted(by: { ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id) }) {
                 let current: [Commitment]
                 if let commitments { current = commitments } else {
-                    current = try await service.storage.commitments(retailerID: first.retailerID, locationCode: first.locationCode,
+                    current = try await booking.storage.commitments(retailerID: first.retailerID, locationCode: first.locationCode,
                                                                     now: now, excludingHoldOfUser: nil)
                 }
                 commitments = current
@@ -80,7 +81,7 @@ public struct Rescheduler: Sendable {
         }) else {
             do {
                 _ = try await progression.cancel(order, reason: .unbatchable, now: now)
-                service.logger.info("order \(order.orderID) canceled: no feasible window left")
+                booking.logger.info("order \(order.orderID) canceled: no feasible window left")
                 return true
             } catch OrderProgression.Failure.lostRace { return false }
         }
@@ -90,9 +91,9 @@ public struct Rescheduler: Sendable {
         o.windowEnd = target.end
         let event = CallbackEvents.rescheduled(o, previousStart: order.windowStart, previousEnd: order.windowEnd, at: now)
         let recheck = capacity.booking(store: store, now: now, windows: [target], travelMinutes: order.travelMinutes)
-        guard case .updated = try await service.storage.updateOrder(o, expectedStatus: order.status, events: [event], now: now, recheck: recheck)
+        guard case .updated = try await booking.storage.updateOrder(o, expectedStatus: order.status, events: [event], now: now, recheck: recheck)
         else { return false } // changed meanwhile or the window filled up: the next pass decides again
-        service.logger.info("order \(order.orderID) rescheduled to \(Timestamp.format(target.start))")
+        booking.logger.info("order \(order.orderID) rescheduled to \(Timestamp.format(target.start))")
         return true
     }
 }

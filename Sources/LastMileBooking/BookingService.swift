@@ -1,0 +1,43 @@
+import Foundation
+import LastMileCore
+import LastMileStorage
+import Logging
+
+/// What every booking use case shares: the stored state, the postal directory and the travel model.
+/// Use cases take plain values (a retailer, the request's instant, validated fields) and return records or
+/// throw `ServiceError`s; they never see HTTP. Each decision that must hold across processes (capacity, one
+/// hold per user, unique `order_id`) is taken inside a storage transaction.
+public struct BookingService: Sendable {
+    public let storage: any Storage
+    public let directory: PostalDirectory
+    public let estimator: DeliveryEstimator
+    /// Development mode: stores without configured shifts get virtual drivers (§2.0.5).
+    public let virtualDrivers: Bool
+    public let logger: Logger
+
+    public init(storage: any Storage, directory: PostalDirectory, estimator: DeliveryEstimator = DeliveryEstimator(),
+                virtualDrivers: Bool, logger: Logger = Logger(label: "lastmile")) {
+        self.storage = storage
+        self.directory = directory
+        self.estimator = estimator
+        self.virtualDrivers = virtualDrivers
+        self.logger = logger
+    }
+
+    public var locator: AddressLocator { AddressLocator(storage: storage, directory: directory, estimator: estimator) }
+    public var capacity: CapacityService { CapacityService(storage: storage, virtualDrivers: virtualDrivers) }
+    public var progression: OrderProgression { OrderProgression(storage: storage) }
+
+    /// The retailer's store by code when it takes last-mile orders (active, not pickup-only), else
+    /// `Specified store is not available for lastmile.`
+    public func requireStore(retailerID: String, locationCode: String) async throws -> Store {
+        guard let store = try await storage.store(retailerID: retailerID, locationCode: locationCode), store.isAvailableForLastMile
+        else { throw ServiceError.storeNotAvailable }
+        return store
+    }
+
+    /// A handoff time may be asked for only when the retailer has it configured (D2, F1, H2).
+    public static func requireHandoffAllowed(_ requested: Bool, retailer: Retailer) throws {
+        if requested && !retailer.handoffTimeEnabled { throw BookingError.handoffNotConfigured }
+    }
+}
