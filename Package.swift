@@ -89,6 +89,7 @@ let package = Package(
             "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet", "LastMileBooking",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

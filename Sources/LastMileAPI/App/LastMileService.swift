@@ -38,6 +38,8 @@ public final class LastMileService: Sendable {
     let signInBackoff: SignInBackoff
     /// The use cases handlers call (listing, reserving, ordering); the only way handlers reach storage.
     public let booking: BookingService
+    /// OAuth clients and bearer tokens (sign-in and authentication).
+    public let credentials: Credentials
 
     public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
                 estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
@@ -63,6 +65,7 @@ public final class LastMileService: Sendable {
         signInBackoff = SignInBackoff(seconds: monotonicSeconds)
         booking = BookingService(
             storage: storage, directory: directory, estimator: estimator, virtualDrivers: mode == .development, logger: logger)
+        credentials = Credentials(storage: storage, clocks: clocks)
     }
 
     /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).

@@ -24,10 +24,7 @@ enum BearerAuth {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw missing }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw missing }
-        guard let record = try await service.storage.token(hash: SecretHash.hex(token)),
-              record.revokedAt == nil, record.expiresAt > service.clocks.now(for: record.retailerID),
-              let retailer = try await service.storage.retailer(id: record.retailerID)
-        else { throw invalid }
-        return Caller(retailer: retailer, clientID: record.clientID, scopes: record.scopes)
+        guard let holder = try await service.credentials.holder(ofToken: token) else { throw invalid }
+        return Caller(retailer: holder.retailer, clientID: holder.clientID, scopes: holder.scopes)
     }
 }

@@ -3,13 +3,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import LastMileBooking
 import LastMileCore
 import LastMileStorage
 
 /// A1 and A2 (§2.1): client credentials in a JSON or form body, OAuth error shapes, tokens stored as hashes.
 struct OAuthHandlers {
     let service: LastMileService
-    static let tokenLifetime: TimeInterval = 86_400
     /// Credentials fit in a few hundred bytes; a larger body is refused before it is parsed, since these
     /// endpoints are reachable without a token.
     static let maxBodyBytes = 4096
@@ -63,7 +63,7 @@ struct OAuthHandlers {
             slow.retryAfter = wait
             throw slow
         }
-        guard let client = try await service.storage.oauthClient(id: id) else {
+        guard let client = try await service.credentials.client(id: id) else {
             failed(id, address: address, reason: "unknown client")
             throw OAuthFailure.invalidClient
         }
@@ -104,7 +104,7 @@ struct OAuthHandlers {
     struct TokenResponse: Encodable {
         var access_token: String
         var token_type = "Bearer"
-        var expires_in = 86_400
+        var expires_in = Int(Credentials.tokenLifetime)
         var scope: String
         var created_at: Int64
     }
@@ -127,11 +127,7 @@ struct OAuthHandlers {
             }
             scopes = Scope.allCases.filter(granted.contains)
         }
-        let token = Self.newToken()
-        let issued = Timestamp.floorToSecond(service.clocks.now(for: client.retailerID))
-        try await service.storage.insertToken(AccessTokenRecord(
-            tokenHash: SecretHash.hex(token), clientID: client.clientID, retailerID: client.retailerID, scopes: scopes,
-            issuedAt: issued, expiresAt: issued.addingTimeInterval(Self.tokenLifetime)))
+        let (token, issued) = try await service.credentials.issueToken(for: client, scopes: scopes)
         return JSONResponse.make(TokenResponse(access_token: token, scope: scopes.map(\.rawValue).joined(separator: " "),
                                                created_at: Int64(issued.timeIntervalSince1970)), headers: Self.oauthHeaders())
     }
@@ -142,20 +138,8 @@ struct OAuthHandlers {
         let p = try await Self.parameters(input)
         let client = try await authenticateClient(p, address: input.remoteIP)
         guard let token = p["token"] else { throw OAuthFailure.invalidRequest }
-        let hash = SecretHash.hex(token)
-        if let record = try await service.storage.token(hash: hash), record.retailerID == client.retailerID {
-            guard record.clientID == client.clientID else { throw OAuthFailure.unauthorizedClient }
-            try await service.storage.revokeToken(hash: hash, at: service.clocks.now(for: client.retailerID))
-        }
+        guard try await service.credentials.revoke(token: token, by: client) == .done else { throw OAuthFailure.unauthorizedClient }
         struct Empty: Encodable {}
         return JSONResponse.make(Empty(), headers: Self.oauthHeaders())
-    }
-
-    /// 256 bits from the system CSPRNG, URL-safe Base64 without padding (43 characters).
-    static func newToken() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import LastMileCore
+import LastMileStorage
+
+/// OAuth clients and their bearer tokens (§1.3, §2.1): what sign-in and every authenticated request read.
+public struct Credentials: Sendable {
+    let storage: any Storage
+    /// Each retailer's time (its sandbox test clock may have moved it): tokens are issued and expire on it.
+    let clocks: RetailerClocks
+    public static let tokenLifetime: TimeInterval = 86_400
+
+    public init(storage: any Storage, clocks: RetailerClocks) {
+        self.storage = storage
+        self.clocks = clocks
+    }
+
+    /// A token's holder, once the token is known, unexpired and unrevoked.
+    public struct Holder: Sendable {
+        public var retailer: Retailer
+        public var clientID: String
+        public var scopes: [Scope]
+    }
+
+    public func client(id: String) async throws -> OAuthClientRecord? { try await storage.oauthClient(id: id) }
+
+    /// A new token for `client` with `scopes`: 256 bits from the system CSPRNG, URL-safe Base64 without
+    /// padding; only its hash is stored. Returns the token and when it was issued.
+    public func issueToken(for client: OAuthClientRecord, scopes: [Scope]) async throws -> (token: String, issuedAt: Date) {
+        let token = Self.newToken()
+        let issued = Timestamp.floorToSecond(clocks.now(for: client.retailerID))
+        try await storage.insertToken(
+            AccessTokenRecord(
+                tokenHash: SecretHash.hex(token), clientID: client.clientID, retailerID: client.retailerID, scopes: scopes,
+                issuedAt: issued, expiresAt: issued.addingTimeInterval(Self.tokenLifetime)))
+        return (token, issued)
+    }
+
+    public enum RevocationOutcome: Sendable, Equatable {
+        /// Revoked now, or there was nothing of this retailer's to revoke (RFC 7009 answers both alike).
+        case done
+        /// The token is another client's of the same retailer.
+        case otherClient
+    }
+
+    /// A2: revokes a token of the client's retailer that the client holds.
+    public func revoke(token: String, by client: OAuthClientRecord) async throws -> RevocationOutcome {
+        let hash = SecretHash.hex(token)
+        guard let record = try await storage.token(hash: hash), record.retailerID == client.retailerID else { return .done }
+        guard record.clientID == client.clientID else { return .otherClient }
+        try await storage.revokeToken(hash: hash, at: clocks.now(for: client.retailerID))
+        return .done
+    }
+
+    /// The holder of a bearer token, or nil when it is unknown, expired (on its retailer's time) or revoked.
+    public func holder(ofToken token: String) async throws -> Holder? {
+        guard let record = try await storage.token(hash: SecretHash.hex(token)), record.revokedAt == nil,
+            record.expiresAt > clocks.now(for: record.retailerID),
+            let retailer = try await storage.retailer(id: record.retailerID)
+        else { return nil }
+        return Holder(retailer: retailer, clientID: record.clientID, scopes: record.scopes)
+    }
+
+    static func newToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
