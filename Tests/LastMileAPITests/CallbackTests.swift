@@ -123,6 +123,9 @@ struct CallbackTests {
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="retry"}"#))
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="delivered"}"#))
         #expect(metrics.text.contains(#"lastmile_http_requests_total{route="POST /v2/fulfillment/lastmile/orders",status="200"}"#), "\(metrics.text.prefix(2000))")
+        // Unknown paths share one label (the /metrics request above, and a trailing slash the trie would have matched).
+        #expect(metrics.text.contains(#"lastmile_http_requests_total{route="unmatched",status="404"}"#))
+        #expect(!metrics.text.contains("/metrics\""))
         env.clock.advance(by: 3600)
         #expect(await outbox.deliverDue() == 0)
         try await http.shutdown()

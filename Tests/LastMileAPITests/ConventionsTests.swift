@@ -21,6 +21,43 @@ struct ConventionsTests {
         }
     }
 
+    @Test("what a trie router would forgive is 404 before authentication: slashes, bad escapes, HEAD, wrong methods")
+    func routerEdges() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let token = try await c.token()
+            let cases: [(HTTPRequest.Method, String)] = [
+                (.get, "/health/"), (.get, "//health"), (.get, "/"), (.put, "/v2/fulfillment/users//addresses"),
+                (.put, "/v2/fulfillment/users/"), (.get, "/v2/fulfillment/users/u1/orders/%zz"), (.get, "/v2/fulfillment/users/u1/orders/%C3"),
+                (.head, "/health"), (.delete, "/v2/fulfillment/users/u1"), (.get, "/v2/oauth/token"),
+            ]
+            for (method, path) in cases {
+                // Without a token: the path decides first (§1.13), so no 401.
+                (try await c.request(method, path, body: nil)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+                (try await c.request(method, path, token: token, body: nil)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            }
+            // A percent-encoded parameter is decoded exactly once.
+            try await c.createUser("u1", token: token)
+            let user = try await c.request(.put, "/v2/fulfillment/users/%75%31", token: token, body: #"{"last_name":"Byron"}"#)
+            #expect(user.status == .ok && user.json["user_id"]?.stringValue == "u1", "\(user.text)")
+            let twice = try await c.request(.put, "/v2/fulfillment/users/%2575%2531", token: token, body: "{}")
+            twice.expectError(.badRequest, "User Not Found", key: "user_id")
+        }
+    }
+
+    @Test("an order whose id is `last_mile` is read by G1, though F1's path ends in the same word")
+    func orderNamedLastMile() async throws {
+        let env = try await TestEnvironment()
+        try await env.run { c in
+            let token = try await c.token()
+            try await c.createUser("u1", token: token)
+            let r = try await c.request(.get, "/v2/fulfillment/users/u1/orders/last_mile", token: token, body: nil)
+            // No such order: G1's own 404, after authentication (a missing token is 401, not the router's 404).
+            r.expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            #expect(try await c.request(.get, "/v2/fulfillment/users/u1/orders/last_mile", body: nil).status == .unauthorized)
+        }
+    }
+
     @Test("body decoding: size, content type, JSON syntax, top-level object; absent body is {}", arguments: Engine.available)
     func bodies(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine)

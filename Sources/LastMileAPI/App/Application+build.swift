@@ -134,8 +134,11 @@ public enum Bootstrap {
     }
 }
 
-/// The routes of the contract (and the project's additions), bound to their handlers.
-public func buildRouter(_ service: LastMileService) -> LastMileResponder {
+/// The routes of the contract (and the project's additions) on Hummingbird's router. Around every route,
+/// outermost first: metrics, then the contract's rules (path shape, error envelope, request id); then, per
+/// group, authentication and scope, then the retailer's rate limit (§1.13); then the body and the handler.
+/// Authentication sits on groups, not on the router, so an unknown path is 404 before any token is read.
+public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestContext> {
     let booking = service.booking
     let oauth = OAuthHandlers(service: service)
     let users = UserHandlers(booking: booking)
@@ -146,70 +149,80 @@ public func buildRouter(_ service: LastMileService) -> LastMileResponder {
     let dispatch = DispatchHandlers(booking: booking)
     let sandbox = SandboxHandlers(sandbox: SandboxWorkflow(booking: booking), clocks: service.clocks)
     let drivers = DriverHandlers(workflow: DriverWorkflow(booking: booking), estimator: service.estimator)
-    let fulfillment = RouteAccess.bearer([Scope.fulfillment.rawValue])
-    let driver = RouteAccess.bearer([Scope.driver.rawValue])
-
-    /// OAuth endpoints answer unexpected failures in the OAuth shape too.
-    func oauthRoute(_ h: @escaping Handler) -> Handler {
-        { input in
-            do { return try await h(input) } catch let e as OAuthFailure { throw e } catch StorageError.unavailable(let reason) {
-                service.logger.warning("storage unavailable: \(reason)", metadata: ["path": "\(TextRules.escapedForLog(input.request.uri.path))"])
-                throw OAuthFailure.unavailable
-            } catch {
-                service.logger.error("oauth failure: \(error)")
-                throw OAuthFailure.serverError
-            }
-        }
+    func bearer(_ router: Router<LastMileRequestContext>, _ prefix: String, _ scopes: Set<Scope>) -> RouterGroup<LastMileRequestContext> {
+        router.group(RouterPath(prefix))
+            .add(middleware: BearerAuthMiddleware(service: service, scopes: scopes))
+            .add(middleware: RetailerRateLimitMiddleware(service: service))
+    }
+    func route(body: BodyHandling = .json, fixed: [String: String] = [:], _ h: @escaping Handler)
+        -> @Sendable (Request, LastMileRequestContext) async throws -> Response
+    {
+        endpoint(service, body: body, fixed: fixed, h)
     }
 
-    var t = RouteTable<Handler>()
-    t.add(.get, "/health", access: .open, body: .none) { _ in JSONResponse.make(["status": "ok"]) }
-    t.add(.get, "/openapi.yaml", access: .open, body: .none) { _ in OpenAPIDocument.response() }
-    t.add(.post, "/v2/oauth/token", access: .oauth, body: .none, oauthRoute(oauth.issueToken))
-    t.add(.post, "/v2/oauth/token/revoke", access: .oauth, body: .none, oauthRoute(oauth.revokeToken))
-    t.add(.post, "/v2/fulfillment/users", access: fulfillment, users.create)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/addresses", access: fulfillment, users.validateAddress)
-    t.add(.put, "/v2/fulfillment/users/{user_id}", access: fulfillment, users.update)
-    t.add(.post, "/v2/fulfillment/stores/last_mile", access: fulfillment, stores.find)
-    t.add(.post, "/v2/fulfillment/service_options/last_mile", access: fulfillment, options.preview)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/cart/last_mile", access: fulfillment, options.listForCheckout)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/{service_option_id}/reserve", access: fulfillment, body: .none,
-          reservations.reserveByID)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/service_options/reserve", access: fulfillment, reservations.reserveByReference)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/last_mile", access: fulfillment, orders.create)
-    t.add(.post, "/v2/fulfillment/lastmile/users/{user_id}/orders", access: fulfillment, orders.create)
-    t.add(.get, "/v2/fulfillment/users/{user_id}/orders/{order_id}", access: fulfillment, body: .none, orders.get)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/staged", access: fulfillment, orders.stage)
-    t.add(.post, "/v2/fulfillment/users/{user_id}/orders/{order_id}/cancel", access: fulfillment, orders.cancel)
-    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/last_mile", access: fulfillment, orders.update)
-    t.add(.put, "/v2/fulfillment/users/{user_id}/orders/{order_id}/tip", access: fulfillment, orders.tip)
-    t.add(.post, "/v2/fulfillment/lastmile/stores", access: fulfillment, stores.findForDispatch)
-    t.add(.post, "/v2/fulfillment/lastmile/orders", access: fulfillment, dispatch.create)
-    t.add(.get, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, body: .none, dispatch.get)
-    t.add(.put, "/v2/fulfillment/lastmile/orders/{order_id}", access: fulfillment, dispatch.update)
-    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/staged", access: fulfillment, dispatch.stage)
-    t.add(.post, "/v2/fulfillment/lastmile/orders/{order_id}/cancel", access: fulfillment, dispatch.cancel)
-    t.add(.get, "/v2/post_checkout/orders/{order_id}/location", access: .bearer([Scope.fulfillment.rawValue, Scope.postCheckout.rawValue]),
-          body: .none, dispatch.driverLocation)
-    // §4 sandbox (development mode only) and the test clock (a project addition).
-    t.add(.post, "/v2/fulfillment_sandbox/shoppers", access: fulfillment, sandbox: true, sandbox.createShopper)
-    t.add(.post, "/v2/fulfillment_sandbox/batches", access: fulfillment, sandbox: true, sandbox.createBatch)
-    t.add(.post, "/v2/fulfillment_sandbox/batches/{batch_id}/advance", access: fulfillment, sandbox: true, sandbox.advanceBatch)
-    t.add(.post, "/v2/fulfillment_sandbox/orders/{order_id}/callbacks", access: fulfillment, sandbox: true, sandbox.simulateEvent)
-    t.add(.get, "/v2/fulfillment_sandbox/clock", access: fulfillment, body: .none, sandbox: true, sandbox.readClock)
-    t.add(.post, "/v2/fulfillment_sandbox/clock", access: fulfillment, sandbox: true, sandbox.moveClock)
+    let router = Router(context: LastMileRequestContext.self)
+    router.add(middleware: RouteMetricsMiddleware())
+    router.add(middleware: ContractMiddleware(service: service))
+    router.get("/health", use: route(body: .none) { _ in JSONResponse.make(["status": "ok"]) })
+    router.get("/openapi.yaml", use: route(body: .none) { _ in OpenAPIDocument.response() })
+
+    let token = router.group("/v2/oauth").add(middleware: OAuthGuardMiddleware(service: service))
+    token.post("/token", use: route(body: .none, oauth.issueToken))
+    token.post("/token/revoke", use: route(body: .none, oauth.revokeToken))
+
+    let f = bearer(router, "/v2/fulfillment", [.fulfillment])
+    f.post("/users", use: route(users.create))
+    f.post("/users/{user_id}/addresses", use: route(users.validateAddress))
+    f.put("/users/{user_id}", use: route(users.update))
+    f.post("/stores/last_mile", use: route(stores.find))
+    f.post("/service_options/last_mile", use: route(options.preview))
+    f.post("/users/{user_id}/service_options/cart/last_mile", use: route(options.listForCheckout))
+    f.post("/users/{user_id}/service_options/{service_option_id}/reserve", use: route(body: .none, reservations.reserveByID))
+    f.post("/users/{user_id}/service_options/reserve", use: route(reservations.reserveByReference))
+    f.post("/users/{user_id}/orders/last_mile", use: route(orders.create))
+    // G1 of an order whose id is `last_mile`: the trie prefers F1's constant segment and does not fall back
+    // to `{order_id}` on a method mismatch.
+    f.get("/users/{user_id}/orders/last_mile", use: route(body: .none, fixed: ["order_id": "last_mile"], orders.get))
+    f.post("/lastmile/users/{user_id}/orders", use: route(orders.create))
+    f.get("/users/{user_id}/orders/{order_id}", use: route(body: .none, orders.get))
+    f.post("/users/{user_id}/orders/{order_id}/staged", use: route(orders.stage))
+    f.post("/users/{user_id}/orders/{order_id}/cancel", use: route(orders.cancel))
+    f.put("/users/{user_id}/orders/{order_id}/last_mile", use: route(orders.update))
+    f.put("/users/{user_id}/orders/{order_id}/tip", use: route(orders.tip))
+    f.post("/lastmile/stores", use: route(stores.findForDispatch))
+    f.post("/lastmile/orders", use: route(dispatch.create))
+    f.get("/lastmile/orders/{order_id}", use: route(body: .none, dispatch.get))
+    f.put("/lastmile/orders/{order_id}", use: route(dispatch.update))
+    f.post("/lastmile/orders/{order_id}/staged", use: route(dispatch.stage))
+    f.post("/lastmile/orders/{order_id}/cancel", use: route(dispatch.cancel))
+
+    bearer(router, "/v2/post_checkout", [.fulfillment, .postCheckout])
+        .get("/orders/{order_id}/location", use: route(body: .none, dispatch.driverLocation))
+
+    // §4 sandbox and the test clock (a project addition): development mode only, 404 otherwise.
+    if service.mode == .development {
+        let s = bearer(router, "/v2/fulfillment_sandbox", [.fulfillment])
+        s.post("/shoppers", use: route(sandbox.createShopper))
+        s.post("/batches", use: route(sandbox.createBatch))
+        s.post("/batches/{batch_id}/advance", use: route(sandbox.advanceBatch))
+        s.post("/orders/{order_id}/callbacks", use: route(sandbox.simulateEvent))
+        s.get("/clock", use: route(body: .none, sandbox.readClock))
+        s.post("/clock", use: route(sandbox.moveClock))
+    }
+
     // The driver API (a project addition).
-    t.add(.get, "/driver/v1/offers", access: driver, body: .none, drivers.offers)
-    t.add(.get, "/driver/v1/orders", access: driver, body: .none, drivers.assigned)
-    t.add(.post, "/driver/v1/orders/{order_id}/accept", access: driver, drivers.accept)
-    t.add(.post, "/driver/v1/orders/{order_id}/arrived_at_store", access: driver, drivers.arrivedAtStore)
-    t.add(.post, "/driver/v1/orders/{order_id}/bags_verified", access: driver, drivers.bagsVerified)
-    t.add(.post, "/driver/v1/orders/{order_id}/departed", access: driver, drivers.departed)
-    t.add(.post, "/driver/v1/orders/{order_id}/location", access: driver, drivers.location)
-    t.add(.post, "/driver/v1/orders/{order_id}/arrived_at_customer", access: driver, drivers.arrivedAtCustomer)
-    t.add(.post, "/driver/v1/orders/{order_id}/customer_missing", access: driver, drivers.customerMissing)
-    t.add(.post, "/driver/v1/orders/{order_id}/delivered", access: driver, drivers.delivered)
-    return LastMileResponder(service: service, routes: t)
+    let d = bearer(router, "/driver/v1", [.driver])
+    d.get("/offers", use: route(body: .none, drivers.offers))
+    d.get("/orders", use: route(body: .none, drivers.assigned))
+    d.post("/orders/{order_id}/accept", use: route(drivers.accept))
+    d.post("/orders/{order_id}/arrived_at_store", use: route(drivers.arrivedAtStore))
+    d.post("/orders/{order_id}/bags_verified", use: route(drivers.bagsVerified))
+    d.post("/orders/{order_id}/departed", use: route(drivers.departed))
+    d.post("/orders/{order_id}/location", use: route(drivers.location))
+    d.post("/orders/{order_id}/arrived_at_customer", use: route(drivers.arrivedAtCustomer))
+    d.post("/orders/{order_id}/customer_missing", use: route(drivers.customerMissing))
+    d.post("/orders/{order_id}/delivered", use: route(drivers.delivered))
+    return router
 }
 
 /// The Hummingbird application: tests call this too (`app.test(.router)`).
@@ -219,7 +232,7 @@ public func buildApplication(service: LastMileService, configuration: AppConfigu
     var logger = Logger(label: "lastmile")
     logger.logLevel = configuration.logLevel
     return Application(
-        responder: buildRouter(service),
+        router: buildRouter(service),
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "LastMile",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
