@@ -5,7 +5,7 @@ let package = Package(
     name: "LastMile",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "lastmile", targets: ["lastmile"]),
+        .executable(name: "lastmile", targets: ["lastmile"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -27,74 +27,102 @@ let package = Package(
         .target(name: "LastMileCore"),
         // The Storage protocol and records (no engine).
         .target(name: "LastMileStorage", dependencies: ["LastMileCore", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LastMileSQLite", dependencies: [
-            "LastMileStorage",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .target(name: "LastMilePostgres", dependencies: [
-            "LastMileStorage",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "LastMileSQLite",
+            dependencies: [
+                "LastMileStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "LastMilePostgres",
+            dependencies: [
+                "LastMileStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Use cases: listing, reserving, creating, changing and moving orders (no HTTP, no engine).
-        .target(name: "LastMileBooking", dependencies: [
-            "LastMileCore", "LastMileStorage",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
-        .target(name: "LastMileFleet", dependencies: [
-            "LastMileCore", "LastMileStorage", "LastMileBooking",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
-        .target(name: "LastMileAPI", dependencies: [
-            "LastMileCore", "LastMileStorage", "LastMileBooking", "LastMileFleet",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ], resources: [.copy("Resources")]),
-        .executableTarget(name: "lastmile", dependencies: [
-            "LastMileAPI", "LastMileSQLite", "LastMilePostgres",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .target(
+            name: "LastMileBooking",
+            dependencies: [
+                "LastMileCore", "LastMileStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "LastMileFleet",
+            dependencies: [
+                "LastMileCore", "LastMileStorage", "LastMileBooking",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "LastMileAPI",
+            dependencies: [
+                "LastMileCore", "LastMileStorage", "LastMileBooking", "LastMileFleet",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .executableTarget(
+            name: "lastmile",
+            dependencies: [
+                "LastMileAPI", "LastMileSQLite", "LastMilePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // Fresh databases of each engine for the behaviour tests.
-        .target(name: "LastMileTestSupport", dependencies: [
-            "LastMileSQLite", "LastMilePostgres",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "LastMileTestSupport",
+            dependencies: [
+                "LastMileSQLite", "LastMilePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
         .testTarget(name: "LastMileFleetTests", dependencies: ["LastMileFleet"]),
-        .testTarget(name: "LastMileBookingTests", dependencies: [
-            "LastMileBooking", "LastMileTestSupport",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "LastMileBookingTests",
+            dependencies: [
+                "LastMileBooking", "LastMileTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport", "LastMilePostgres"]),
-        .testTarget(name: "LastMileAPITests", dependencies: [
-            "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet", "LastMileBooking",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "LastMileAPITests",
+            dependencies: [
+                "LastMileAPI", "LastMileSQLite", "LastMileTestSupport", "LastMileFleet", "LastMileBooking",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ]
 )

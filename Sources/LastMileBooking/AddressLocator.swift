@@ -61,13 +61,21 @@ public struct AddressLocator: Sendable {
 
     /// An address located and checked against `store` (§2.0.2, errors keyed `areaKey`): the point, the trip's
     /// travel minutes and the long-distance flag.
-    public func requireDeliverable(_ address: AddressFields, to store: Store, areaKey: String = "address") async throws
+    public func requireDeliverable(
+        _ address: AddressFields,
+        to store: Store,
+        areaKey: String = "address"
+    ) async throws
         -> (located: Located, travelMinutes: Int, longDistance: Bool)
     {
         let located = locate(address)
         let outcome = AddressClassifier.classify(
-            point: located?.point, lines: [address.line1, address.line2],
-            stores: try await lastMileStores(retailerID: store.retailerID), requested: store, estimator: estimator)
+            point: located?.point,
+            lines: [address.line1, address.line2],
+            stores: try await lastMileStores(retailerID: store.retailerID),
+            requested: store,
+            estimator: estimator
+        )
         let (travel, longDistance) = try requireDeliverable(outcome, areaKey: areaKey)
         guard let located else { throw ServiceError.internalError }  // deliverable implies located
         return (located, travel, longDistance)

@@ -8,11 +8,21 @@ public enum BookingError {
     public static func slotGone(key: String) -> ServiceError { .badRequest(slotGoneMessage, key: key) }
 
     public static let handoffNotConfigured = ServiceError.badRequest(
-        "Handoff time calculation is not configured for this retailer.", key: "with_handoff_time")
+        "Handoff time calculation is not configured for this retailer.",
+        key: "with_handoff_time"
+    )
     public static let orderIDConflict = ServiceError(
-        .conflict, "An order with this order_id already exists with different parameters.", code: 4001, key: "order_id")
+        .conflict,
+        "An order with this order_id already exists with different parameters.",
+        code: 4001,
+        key: "order_id"
+    )
     public static let userConflict = ServiceError(
-        .conflict, "A user with this user_id already exists with different parameters.", code: 4001, key: "user_id")
+        .conflict,
+        "A user with this user_id already exists with different parameters.",
+        code: 4001,
+        key: "user_id"
+    )
 
     public static let holdNotFound = ServiceError.badRequest("Service option hold not found", key: "service_option_hold_id")
     public static let holdUsed = ServiceError.badRequest("Service option hold has already been used", key: "service_option_hold_id")
@@ -26,7 +36,9 @@ public enum BookingError {
 
     /// H2/H4 desired windows (§2.7.2).
     public static let desiredWindowNotAvailable = ServiceError.badRequest(
-        "Requested delivery window not available at this store", key: "start_at")
+        "Requested delivery window not available at this store",
+        key: "start_at"
+    )
     public static let noWindowsAvailable = ServiceError.badRequest("No delivery windows currently available", key: "start_at")
     public static let storeClosed = ServiceError.badRequest("Store is currently closed for delivery", key: "location_code")
     public static func notOnHour(key: String) -> ServiceError { .badRequest("must be on the hour", key: key) }

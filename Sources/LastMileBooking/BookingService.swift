@@ -15,8 +15,13 @@ public struct BookingService: Sendable {
     public let virtualDrivers: Bool
     public let logger: Logger
 
-    public init(storage: any Storage, directory: PostalDirectory, estimator: DeliveryEstimator = DeliveryEstimator(),
-                virtualDrivers: Bool, logger: Logger = Logger(label: "lastmile")) {
+    public init(
+        storage: any Storage,
+        directory: PostalDirectory,
+        estimator: DeliveryEstimator = DeliveryEstimator(),
+        virtualDrivers: Bool,
+        logger: Logger = Logger(label: "lastmile")
+    ) {
         self.storage = storage
         self.directory = directory
         self.estimator = estimator

@@ -55,7 +55,12 @@ extension BookingService {
 
     /// G2/H4: changes the fields present; a new window is booked with capacity re-checked in the update's
     /// transaction.
-    public func update(_ current: OrderRecord, _ f: OrderChangeRequest, mode: OrderChangeRequest.WindowMode, now: Date)
+    public func update(
+        _ current: OrderRecord,
+        _ f: OrderChangeRequest,
+        mode: OrderChangeRequest.WindowMode,
+        now: Date
+    )
         async throws -> OrderRecord
     {
         guard current.status.canUpdate else { throw BookingError.cannotUpdate }
@@ -68,7 +73,12 @@ extension BookingService {
         var fullError = BookingError.slotGone(key: "service_option_id")
         if let optionID = f.serviceOptionID {
             let option = try await liveOption(
-                optionID, retailerID: current.retailerID, locationCode: current.locationCode, userID: current.userID, now: now)
+                optionID,
+                retailerID: current.retailerID,
+                locationCode: current.locationCode,
+                userID: current.userID,
+                now: now
+            )
             windows = [try BookedWindow.narrow(option.bookedWindow(at: now), start: f.start, end: f.end)]
         } else if let s = f.start, let e = f.end {
             switch mode {
@@ -138,15 +148,22 @@ extension BookingService {
         guard before.canCancelByRetailer else { throw BookingError.cannotCancel }
         order.status = .canceled
         order.cancellationReason = .retailerDriven
-        guard case .updated(let saved) = try await storage.updateOrder(
-            order, expectedStatus: before, events: [CallbackEvents.canceled(order, at: now)], now: now, recheck: nil)
+        guard
+            case .updated(let saved) = try await storage.updateOrder(
+                order,
+                expectedStatus: before,
+                events: [CallbackEvents.canceled(order, at: now)],
+                now: now,
+                recheck: nil
+            )
         else { throw BookingError.cannotCancel }
         logger.info(
             "order canceled by retailer",
             metadata: [
                 "order_id": "\(TextRules.escapedForLog(order.orderID))",
                 "reason": "\(TextRules.escapedForLog(reason ?? "", limit: 500))",
-            ])
+            ]
+        )
         return saved
     }
 

@@ -32,10 +32,29 @@ public struct NewOrderRequest: Sendable {
     public var normalized: [String: JSONValue]
 
     public init(
-        orderID: String, locationCode: String, locale: LocaleTag?, holdID: Int64?, start: Date?, end: Date?, firstName: String,
-        lastName: String, phone: String, email: String?, tip: Int64?, itemsCount: Int64, bagsCount: Int64?, itemsWeight: Double,
-        cartTotal: Double?, bagLabel: String?, alcoholic: Bool, leaveUnattended: Bool, specialInstructions: String?,
-        smsOptOut: Bool, withHandoff: Bool, address: AddressFields, normalized: [String: JSONValue]
+        orderID: String,
+        locationCode: String,
+        locale: LocaleTag?,
+        holdID: Int64?,
+        start: Date?,
+        end: Date?,
+        firstName: String,
+        lastName: String,
+        phone: String,
+        email: String?,
+        tip: Int64?,
+        itemsCount: Int64,
+        bagsCount: Int64?,
+        itemsWeight: Double,
+        cartTotal: Double?,
+        bagLabel: String?,
+        alcoholic: Bool,
+        leaveUnattended: Bool,
+        specialInstructions: String?,
+        smsOptOut: Bool,
+        withHandoff: Bool,
+        address: AddressFields,
+        normalized: [String: JSONValue]
     ) {
         self.orderID = orderID
         self.locationCode = locationCode
@@ -84,7 +103,13 @@ public struct DispatchWindowChoice: Sendable {
 
 extension BookingService {
     /// F1/F1a (§2.6.1): an order for the user's hold, idempotent on `order_id`.
-    public func createOrder(_ f: NewOrderRequest, userID: String, retailer: Retailer, acceptLanguage: LocaleTag?, now: Date)
+    public func createOrder(
+        _ f: NewOrderRequest,
+        userID: String,
+        retailer: Retailer,
+        acceptLanguage: LocaleTag?,
+        now: Date
+    )
         async throws -> OrderRecord
     {
         let user = try await locator.requireUser(retailerID: retailer.id, userID: userID)
@@ -105,7 +130,9 @@ extension BookingService {
         let window = try BookedWindow.narrow(option.bookedWindow(at: now), start: f.start, end: f.end)
         if f.alcoholic,
             let rule = AlcoholCheck.violations(
-                store: store, customer: locator.locality(city: f.address.city, located: located), window: window
+                store: store,
+                customer: locator.locality(city: f.address.city, located: located),
+                window: window
             ).first
         {
             throw ServiceError.badRequest(rule.orderError.message, key: rule.orderError.key)
@@ -115,11 +142,25 @@ extension BookingService {
             throw BookingError.slotGone(key: "service_option_hold_id")
         }
         let order = newOrder(
-            f, retailer: retailer, userID: userID, user: user, family: .integrated, fingerprint: fingerprint, store: store,
-            window: window, located: located, travel: travel, acceptLanguage: acceptLanguage, now: now)
+            f,
+            retailer: retailer,
+            userID: userID,
+            user: user,
+            family: .integrated,
+            fingerprint: fingerprint,
+            store: store,
+            window: window,
+            located: located,
+            travel: travel,
+            acceptLanguage: acceptLanguage,
+            now: now
+        )
         let result = try await storage.createOrder(
-            order, holdID: hold.id, now: now,
-            decide: capacity.booking(store: store, now: now, windows: [window], travelMinutes: travel))
+            order,
+            holdID: hold.id,
+            now: now,
+            decide: capacity.booking(store: store, now: now, windows: [window], travelMinutes: travel)
+        )
         switch result {
         case .created(let o): return o
         case .existing(let o):
@@ -134,7 +175,11 @@ extension BookingService {
 
     /// H2 (§2.7.2): an order in one call, for a listed option or a desired window, idempotent on `order_id`.
     public func createDispatchOrder(
-        _ f: NewOrderRequest, choice: DispatchWindowChoice, userID: String?, retailer: Retailer, acceptLanguage: LocaleTag?,
+        _ f: NewOrderRequest,
+        choice: DispatchWindowChoice,
+        userID: String?,
+        retailer: Retailer,
+        acceptLanguage: LocaleTag?,
         now: Date
     ) async throws -> OrderRecord {
         var user: UserRecord?
@@ -167,16 +212,35 @@ extension BookingService {
         } else {
             guard let start = f.start, let end = f.end else { throw ServiceError.internalError }  // validated by the caller
             let plan = try Self.desiredWindowPlan(
-                store: store, desired: DeliveryWindow(start: start, end: end), now: now, fallback: choice.fallbackToSoonestSameDay)
+                store: store,
+                desired: DeliveryWindow(start: start, end: end),
+                now: now,
+                fallback: choice.fallbackToSoonestSameDay
+            )
             windows = (plan.candidates + plan.fallback).filter(passesR3)
             fullError = plan.candidates.isEmpty ? BookingError.desiredWindowNotAvailable : BookingError.noWindowsAvailable
             if windows.isEmpty { throw fullError }
         }
         let order = newOrder(
-            f, retailer: retailer, userID: userID, user: user, family: .dispatch, fingerprint: fingerprint, store: store,
-            window: windows[0], located: located, travel: travel, acceptLanguage: acceptLanguage, now: now)
+            f,
+            retailer: retailer,
+            userID: userID,
+            user: user,
+            family: .dispatch,
+            fingerprint: fingerprint,
+            store: store,
+            window: windows[0],
+            located: located,
+            travel: travel,
+            acceptLanguage: acceptLanguage,
+            now: now
+        )
         let result = try await storage.createOrder(
-            order, holdID: nil, now: now, decide: capacity.booking(store: store, now: now, windows: windows, travelMinutes: travel))
+            order,
+            holdID: nil,
+            now: now,
+            decide: capacity.booking(store: store, now: now, windows: windows, travelMinutes: travel)
+        )
         switch result {
         case .created(let o): return o
         case .existing(let o):
@@ -196,7 +260,13 @@ extension BookingService {
 
     /// A listed option an order may book (H2, G2, H4): the retailer's, at the order's store, for the order's
     /// user when it has one, still live and available.
-    func liveOption(_ id: Int64, retailerID: String, locationCode: String, userID: String?, now: Date) async throws
+    func liveOption(
+        _ id: Int64,
+        retailerID: String,
+        locationCode: String,
+        userID: String?,
+        now: Date
+    ) async throws
         -> StoredServiceOption
     {
         let key = "service_option_id"
@@ -222,21 +292,52 @@ extension BookingService {
     /// A new `brand_new` order. The effective locale is the request's, else the first supported
     /// `Accept-Language` tag, else the user's, else the retailer's (§1.9).
     func newOrder(
-        _ f: NewOrderRequest, retailer: Retailer, userID: String?, user: UserRecord?, family: OrderFamily, fingerprint: String,
-        store: Store, window: DeliveryWindow, located: AddressLocator.Located, travel: Int, acceptLanguage: LocaleTag?, now: Date
+        _ f: NewOrderRequest,
+        retailer: Retailer,
+        userID: String?,
+        user: UserRecord?,
+        family: OrderFamily,
+        fingerprint: String,
+        store: Store,
+        window: DeliveryWindow,
+        located: AddressLocator.Located,
+        travel: Int,
+        acceptLanguage: LocaleTag?,
+        now: Date
     ) -> OrderRecord {
         let locale = f.locale ?? acceptLanguage ?? user?.locale ?? retailer.country.defaultLocale
         var order = OrderRecord(
-            retailerID: retailer.id, orderID: f.orderID, userID: userID, family: family, fingerprint: fingerprint,
-            locationCode: store.locationCode, windowStart: window.start, windowEnd: window.end,
-            createdAt: Timestamp.floorToSecond(now), locale: locale, firstName: f.firstName, lastName: f.lastName, phone: f.phone,
+            retailerID: retailer.id,
+            orderID: f.orderID,
+            userID: userID,
+            family: family,
+            fingerprint: fingerprint,
+            locationCode: store.locationCode,
+            windowStart: window.start,
+            windowEnd: window.end,
+            createdAt: Timestamp.floorToSecond(now),
+            locale: locale,
+            firstName: f.firstName,
+            lastName: f.lastName,
+            phone: f.phone,
             email: f.email,
             address: UserAddress(
-                addressLine1: f.address.line1, addressLine2: f.address.line2, addressType: f.address.type,
-                postalCode: f.address.postalCode, city: f.address.city ?? located.city, state: f.address.state ?? located.state),
-            destination: located.point, travelMinutes: travel, itemsCount: f.itemsCount, itemsWeight: f.itemsWeight,
-            alcoholic: f.alcoholic, leaveUnattended: f.alcoholic ? false : f.leaveUnattended, customerSMSOptOut: f.smsOptOut,
-            withHandoffTime: f.withHandoff)
+                addressLine1: f.address.line1,
+                addressLine2: f.address.line2,
+                addressType: f.address.type,
+                postalCode: f.address.postalCode,
+                city: f.address.city ?? located.city,
+                state: f.address.state ?? located.state
+            ),
+            destination: located.point,
+            travelMinutes: travel,
+            itemsCount: f.itemsCount,
+            itemsWeight: f.itemsWeight,
+            alcoholic: f.alcoholic,
+            leaveUnattended: f.alcoholic ? false : f.leaveUnattended,
+            customerSMSOptOut: f.smsOptOut,
+            withHandoffTime: f.withHandoff
+        )
         order.tipAmountCents = f.tip ?? 0
         order.bagsCount = f.bagsCount
         order.cartTotal = f.cartTotal

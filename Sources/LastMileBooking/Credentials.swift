@@ -30,8 +30,14 @@ public struct Credentials: Sendable {
         let issued = Timestamp.floorToSecond(clocks.now(for: client.retailerID))
         try await storage.insertToken(
             AccessTokenRecord(
-                tokenHash: SecretHash.hex(token), clientID: client.clientID, retailerID: client.retailerID, scopes: scopes,
-                issuedAt: issued, expiresAt: issued.addingTimeInterval(Self.tokenLifetime)))
+                tokenHash: SecretHash.hex(token),
+                clientID: client.clientID,
+                retailerID: client.retailerID,
+                scopes: scopes,
+                issuedAt: issued,
+                expiresAt: issued.addingTimeInterval(Self.tokenLifetime)
+            )
+        )
         return (token, issued)
     }
 

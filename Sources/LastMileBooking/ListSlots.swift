@@ -69,11 +69,26 @@ extension BookingService {
 
         let drafts = listing.options.map { c in
             StoredServiceOption(
-                id: 0, retailerID: retailer.id, userID: request.userID, locationCode: store.locationCode, type: c.type,
-                windowStart: c.window.start, windowEnd: c.window.end, immediateHour: c.immediateHour, date: c.date,
-                handoffTime: c.handoffTime, available: c.available, reasons: c.reasons, alcoholic: request.alcoholic,
-                destination: located.point, travelMinutes: travel, listedAt: now, cartTotalCents: request.cartTotalCents,
-                itemsCount: request.itemsCount, unitsCount: request.unitsCount)
+                id: 0,
+                retailerID: retailer.id,
+                userID: request.userID,
+                locationCode: store.locationCode,
+                type: c.type,
+                windowStart: c.window.start,
+                windowEnd: c.window.end,
+                immediateHour: c.immediateHour,
+                date: c.date,
+                handoffTime: c.handoffTime,
+                available: c.available,
+                reasons: c.reasons,
+                alcoholic: request.alcoholic,
+                destination: located.point,
+                travelMinutes: travel,
+                listedAt: now,
+                cartTotalCents: request.cartTotalCents,
+                itemsCount: request.itemsCount,
+                unitsCount: request.unitsCount
+            )
         }
         return Listing(options: try await storage.insertListing(drafts), warnings: listing.warnings, longDistance: longDistance)
     }
@@ -97,7 +112,10 @@ extension BookingService {
             located = l
             if store == nil {
                 store = AddressClassifier.nearestInRange(
-                    point: l.point, stores: try await locator.lastMileStores(retailerID: retailer.id), estimator: estimator)
+                    point: l.point,
+                    stores: try await locator.lastMileStores(retailerID: retailer.id),
+                    estimator: estimator
+                )
                 if store == nil { throw ServiceError.badRequest(Deliverability.cannotDeliverMessage, key: "postal_code") }
             }
             let est = estimator.estimatedMinutes(from: store!.point, to: l.point)
@@ -116,11 +134,26 @@ extension BookingService {
         let ids = try await storage.allocateServiceOptionIDs(count: listing.options.count)
         let options = zip(ids, listing.options).map { id, c in
             StoredServiceOption(
-                id: id, retailerID: retailer.id, userID: "", locationCode: store.locationCode, type: c.type,
-                windowStart: c.window.start, windowEnd: c.window.end, immediateHour: c.immediateHour, date: c.date,
-                handoffTime: nil, available: c.available, reasons: c.reasons, alcoholic: q.alcoholic,
-                destination: located?.point ?? store.point, travelMinutes: q.travelMinutes, listedAt: now,
-                cartTotalCents: nil, itemsCount: nil, unitsCount: nil)
+                id: id,
+                retailerID: retailer.id,
+                userID: "",
+                locationCode: store.locationCode,
+                type: c.type,
+                windowStart: c.window.start,
+                windowEnd: c.window.end,
+                immediateHour: c.immediateHour,
+                date: c.date,
+                handoffTime: nil,
+                available: c.available,
+                reasons: c.reasons,
+                alcoholic: q.alcoholic,
+                destination: located?.point ?? store.point,
+                travelMinutes: q.travelMinutes,
+                listedAt: now,
+                cartTotalCents: nil,
+                itemsCount: nil,
+                unitsCount: nil
+            )
         }
         return Listing(options: options, warnings: listing.warnings, longDistance: longDistance)
     }

@@ -18,8 +18,13 @@ public struct OrderProgression: Sendable {
     public init(storage: any Storage) { self.storage = storage }
 
     /// Writes `order` (changed from `before`) with `events`; a lost race is reported, never overwritten.
-    func commit(_ order: OrderRecord, from before: OrderStatus, _ events: [OrderEvent], now: Date,
-                recheck: (@Sendable ([Commitment]) -> BookingDecision?)? = nil) async throws -> OrderRecord {
+    func commit(
+        _ order: OrderRecord,
+        from before: OrderStatus,
+        _ events: [OrderEvent],
+        now: Date,
+        recheck: (@Sendable ([Commitment]) -> BookingDecision?)? = nil
+    ) async throws -> OrderRecord {
         guard case .updated(let saved) = try await storage.updateOrder(order, expectedStatus: before, events: events, now: now, recheck: recheck)
         else { throw Failure.lostRace }
         for e in events { Counter(label: "lastmile_fulfillment_events_total", dimensions: [("event", e.type)]).increment() }
@@ -68,7 +73,10 @@ public struct OrderProgression: Sendable {
             o.deliveredAt = Timestamp.floorToSecond(now)
             o.driverLocation = o.destination
             var events: [OrderEvent] = []
-            if o.arrivedAtCustomerAt == nil { events.append(CallbackEvents.make(.arrivalAtCustomer, o, at: now)); o.arrivedAtCustomerAt = now }
+            if o.arrivedAtCustomerAt == nil {
+                events.append(CallbackEvents.make(.arrivalAtCustomer, o, at: now))
+                o.arrivedAtCustomerAt = now
+            }
             return events + [CallbackEvents.delivered(o, at: now)]
         }
     }

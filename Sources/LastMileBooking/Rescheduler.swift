@@ -42,20 +42,35 @@ public struct Rescheduler: Sendable {
         // Store by store: each store's unassigned orders are read in full (page by page), so an order is
         // never out of reach behind other retailers' orders.
         for key in try await booking.storage.storesWithOrders(inStatuses: open) {
-            let orders = try await booking.storage.allOrders(OrderQuery(statuses: open, retailerID: key.retailerID, locationCode: key.locationCode,
-                                                                        driver: .none))
-                .filter { $0.batchID == nil && $0.sandboxManaged != true }
+            let orders = try await booking.storage.allOrders(
+                OrderQuery(
+                    statuses: open,
+                    retailerID: key.retailerID,
+                    locationCode: key.locationCode,
+                    driver: .none
+                )
+            )
+            .filter { $0.batchID == nil && $0.sandboxManaged != true }
             guard let first = orders.first,
-                  let store = try await booking.storage.store(retailerID: first.retailerID, locationCode: first.locationCode) else { continue }
+                let store = try await booking.storage.store(retailerID: first.retailerID, locationCode: first.locationCode)
+            else { continue }
             let now = clocks.now(for: key.retailerID)
             // The store's commitments are read once, and again only after a move changed them.
             var commitments: [Commitment]?
             // The reference order of §2.0.5: earliest window end first.
-            for order in orders.sorted(by: { ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id) }) {
+            for order in orders.sorted(by: {
+                ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id)
+            }) {
                 let current: [Commitment]
-                if let commitments { current = commitments } else {
-                    current = try await booking.storage.commitments(retailerID: first.retailerID, locationCode: first.locationCode,
-                                                                    now: now, excludingHoldOfUser: nil)
+                if let commitments {
+                    current = commitments
+                } else {
+                    current = try await booking.storage.commitments(
+                        retailerID: first.retailerID,
+                        locationCode: first.locationCode,
+                        now: now,
+                        excludingHoldOfUser: nil
+                    )
                 }
                 commitments = current
                 if try await move(order, store: store, commitments: current, now: now) {
@@ -76,9 +91,11 @@ public struct Rescheduler: Sendable {
             return false
         }
         let candidates = SlotGrid(store: store).scheduledWindows(now: now).map(\.0).filter { $0.start >= order.windowStart }
-        guard let target = candidates.first(where: {
-            planner.evaluate(windowStart: $0.start, windowEnd: $0.end, travelMinutes: order.travelMinutes).available
-        }) else {
+        guard
+            let target = candidates.first(where: {
+                planner.evaluate(windowStart: $0.start, windowEnd: $0.end, travelMinutes: order.travelMinutes).available
+            })
+        else {
             do {
                 _ = try await progression.cancel(order, reason: .unbatchable, now: now)
                 booking.logger.info("order \(order.orderID) canceled: no feasible window left")
@@ -92,7 +109,7 @@ public struct Rescheduler: Sendable {
         let event = CallbackEvents.rescheduled(o, previousStart: order.windowStart, previousEnd: order.windowEnd, at: now)
         let recheck = capacity.booking(store: store, now: now, windows: [target], travelMinutes: order.travelMinutes)
         guard case .updated = try await booking.storage.updateOrder(o, expectedStatus: order.status, events: [event], now: now, recheck: recheck)
-        else { return false } // changed meanwhile or the window filled up: the next pass decides again
+        else { return false }  // changed meanwhile or the window filled up: the next pass decides again
         booking.logger.info("order \(order.orderID) rescheduled to \(Timestamp.format(target.start))")
         return true
     }

@@ -63,14 +63,23 @@ extension BookingService {
     /// B2 (§2.2.3): creates or updates the user, classifies the address, and keeps it on the user when it is
     /// deliverable.
     public func validateAddress(
-        retailerID: String, userID: String, address: AddressFields, locationCode: String?, profile: UserProfile, now: Date
+        retailerID: String,
+        userID: String,
+        address: AddressFields,
+        locationCode: String?,
+        profile: UserProfile,
+        now: Date
     ) async throws -> AddressValidation {
         var requested: Store?
         if let locationCode { requested = try await requireStore(retailerID: retailerID, locationCode: locationCode) }
         let located = locator.locate(address)
         let outcome = AddressClassifier.classify(
-            point: located?.point, lines: [address.line1, address.line2],
-            stores: try await locator.lastMileStores(retailerID: retailerID), requested: requested, estimator: estimator)
+            point: located?.point,
+            lines: [address.line1, address.line2],
+            stores: try await locator.lastMileStores(retailerID: retailerID),
+            requested: requested,
+            estimator: estimator
+        )
         var user =
             try await storage.user(retailerID: retailerID, userID: userID)
             ?? UserRecord(retailerID: retailerID, userID: userID, createdAt: Timestamp.floorToSecond(now))
@@ -81,8 +90,13 @@ extension BookingService {
         if case .deliverable(_, let ld) = outcome {
             longDistance = ld
             user.address = UserAddress(
-                addressLine1: address.line1, addressLine2: address.line2, addressType: address.type,
-                postalCode: address.postalCode, city: city, state: state)
+                addressLine1: address.line1,
+                addressLine2: address.line2,
+                addressType: address.type,
+                postalCode: address.postalCode,
+                city: city,
+                state: state
+            )
         }
         try await storage.saveUser(user)
         return AddressValidation(address: address, city: city, state: state, reason: outcome.message, longDistance: longDistance)

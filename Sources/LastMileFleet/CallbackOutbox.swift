@@ -38,15 +38,29 @@ public final class CallbackOutbox: Sendable {
     let limits: Limits
     let receivers: ReceiverGuard
 
-    public init(storage: any Storage, clock: any ServiceClock, wallClock: any ServiceClock = SystemClock(), client: HTTPClient,
-                logger: Logger, seed: UInt64 = UInt64.random(in: 1...UInt64.max), batchSize: Int = 64, lease: TimeInterval = 300,
-                limits: Limits = Limits(), receivers: ReceiverURLPolicy = ReceiverURLPolicy(production: false),
-                clocks: RetailerClocks? = nil) {
+    public init(
+        storage: any Storage,
+        clock: any ServiceClock,
+        wallClock: any ServiceClock = SystemClock(),
+        client: HTTPClient,
+        logger: Logger,
+        seed: UInt64 = UInt64.random(in: 1...UInt64.max),
+        batchSize: Int = 64,
+        lease: TimeInterval = 300,
+        limits: Limits = Limits(),
+        receivers: ReceiverURLPolicy = ReceiverURLPolicy(production: false),
+        clocks: RetailerClocks? = nil
+    ) {
         // Retries are scheduled on each retailer's time (`clocks`, when given; else `clock` for everyone).
-        self.storage = storage; self.clocks = clocks ?? RetailerClocks(base: clock); self.wallClock = wallClock; self.client = client
+        self.storage = storage
+        self.clocks = clocks ?? RetailerClocks(base: clock)
+        self.wallClock = wallClock
+        self.client = client
         self.receivers = ReceiverGuard(policy: receivers)
-        self.tokens = ReceiverTokens(client: client, wallClock: wallClock, receivers: self.receivers, limits: limits); self.logger = logger
-        self.random = Mutex(RandomNumberGenerator64(seed: seed)); self.batchSize = batchSize
+        self.tokens = ReceiverTokens(client: client, wallClock: wallClock, receivers: self.receivers, limits: limits)
+        self.logger = logger
+        self.random = Mutex(RandomNumberGenerator64(seed: seed))
+        self.batchSize = batchSize
         // A claimed callback may wait for its retailer's free slots: the lease must outlive every attempt
         // queued before it, or another server would send it a second time.
         let rounds = Double((batchSize + limits.perRetailer - 1) / limits.perRetailer + 1)
@@ -56,8 +70,10 @@ public final class CallbackOutbox: Sendable {
 
     /// A client configured as §3.4 requires: redirects are not followed, 10-second timeouts.
     public static func makeHTTPClient() -> HTTPClient {
-        var config = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                              timeout: .init(connect: .seconds(10), read: .seconds(10)))
+        var config = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(10))
+        )
         config.httpVersion = .http1Only
         // A refused connection fails the attempt at once; the outbox's own schedule (§3.4) retries it.
         config.connectionPool.retryConnectionEstablishment = false
@@ -161,14 +177,20 @@ public final class CallbackOutbox: Sendable {
         private let failures = Mutex(0)
 
         func failed(_ error: any Error, _ logger: Logger) -> Duration {
-            let n = failures.withLock { $0 += 1; return $0 }
+            let n = failures.withLock {
+                $0 += 1
+                return $0
+            }
             if n == 1 { logger.warning("callback outbox: cannot claim callbacks, backing off until the database answers: \(error)") }
             let seconds = min(30, 0.2 * pow(2, Double(min(n - 1, 10))))
             return .milliseconds(Int(seconds * 1000))
         }
 
         func succeeded(_ logger: Logger) {
-            let n = failures.withLock { n in defer { n = 0 }; return n }
+            let n = failures.withLock { n in
+                defer { n = 0 }
+                return n
+            }
             if n > 0 { logger.notice("callback outbox: database reachable again after \(n) failed claims") }
         }
     }
@@ -177,11 +199,23 @@ public final class CallbackOutbox: Sendable {
     /// test clock was moved in a claim of its own, due by that retailer's time.
     func claim(limit: Int, excluding saturated: [String]) async throws -> [CallbackDelivery] {
         let moved = clocks.moved
-        var claimed = try await storage.claimCallbacks(due: clocks.base.now(), leaseNow: wallClock.now(), limit: limit, lease: lease,
-                                                       excludingRetailers: saturated + moved.keys.sorted(), onlyRetailer: nil)
+        var claimed = try await storage.claimCallbacks(
+            due: clocks.base.now(),
+            leaseNow: wallClock.now(),
+            limit: limit,
+            lease: lease,
+            excludingRetailers: saturated + moved.keys.sorted(),
+            onlyRetailer: nil
+        )
         for retailer in moved.keys.sorted() where !saturated.contains(retailer) && claimed.count < limit {
-            claimed += try await storage.claimCallbacks(due: clocks.now(for: retailer), leaseNow: wallClock.now(), limit: limit - claimed.count,
-                                                        lease: lease, excludingRetailers: [], onlyRetailer: retailer)
+            claimed += try await storage.claimCallbacks(
+                due: clocks.now(for: retailer),
+                leaseNow: wallClock.now(),
+                limit: limit - claimed.count,
+                lease: lease,
+                excludingRetailers: [],
+                onlyRetailer: retailer
+            )
         }
         return claimed
     }
@@ -252,9 +286,14 @@ public final class CallbackOutbox: Sendable {
         }
         let ok = status.map { (200..<300).contains($0) } ?? false
         let next: CallbackAttempt.Next
-        if ok { next = .delivered } else if config == nil || expired { next = .abandon } else {
+        if ok {
+            next = .delivered
+        } else if config == nil || expired {
+            next = .abandon
+        } else {
             let unit = random.withLock { $0.nextUnit() }
-            next = RetrySchedule.nextAttempt(firstAttempt: d.firstAttemptAt ?? at, lastAttempt: at, failures: d.attempts + 1, unit: unit)
+            next =
+                RetrySchedule.nextAttempt(firstAttempt: d.firstAttemptAt ?? at, lastAttempt: at, failures: d.attempts + 1, unit: unit)
                 .map { .retry(at: $0) } ?? .abandon
         }
         let ms = Int(wallClock.now().timeIntervalSince(started) * 1000)
@@ -270,10 +309,22 @@ public final class CallbackOutbox: Sendable {
                 logger.debug("callback \(d.eventID) \(d.name) not delivered, will retry: \(why)")
             }
         }
-        let outcome = switch next { case .delivered: "delivered"; case .retry: "retry"; case .abandon: "abandoned" }
+        let outcome =
+            switch next {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .abandon: "abandoned"
+            }
         Counter(label: "lastmile_callback_attempts_total", dimensions: [("outcome", outcome)]).increment()
-        return CallbackAttempt(rowID: d.rowID, at: at, statusCode: status, error: failure, durationMilliseconds: ms, next: next,
-                               leaseUntil: d.leaseUntil)
+        return CallbackAttempt(
+            rowID: d.rowID,
+            at: at,
+            statusCode: status,
+            error: failure,
+            durationMilliseconds: ms,
+            next: next,
+            leaseUntil: d.leaseUntil
+        )
     }
 
     /// One attempt: POST with token and signature; a 401 discards the token and re-sends once (§3.2).

@@ -20,9 +20,18 @@ public struct DriverSimulator: Sendable {
     /// (or when the plan has no room any more, e.g. the window has passed) a store-wide simulated driver
     /// takes the order at once and `late_delivery` tells the retailer when it will arrive.
     /// Each order moves on its retailer's time (`clocks`, when given; else `clock` for everyone).
-    public init(storage: any Storage, clock: any ServiceClock, clocks: RetailerClocks? = nil, speedUp: Double, logger: Logger,
-                dispatcher: CapacityDispatcher? = nil) {
-        self.progression = OrderProgression(storage: storage); self.clocks = clocks ?? RetailerClocks(base: clock); self.speedUp = max(speedUp, 1); self.logger = logger
+    public init(
+        storage: any Storage,
+        clock: any ServiceClock,
+        clocks: RetailerClocks? = nil,
+        speedUp: Double,
+        logger: Logger,
+        dispatcher: CapacityDispatcher? = nil
+    ) {
+        self.progression = OrderProgression(storage: storage)
+        self.clocks = clocks ?? RetailerClocks(base: clock)
+        self.speedUp = max(speedUp, 1)
+        self.logger = logger
         self.dispatcher = dispatcher
     }
 
@@ -72,9 +81,15 @@ public struct DriverSimulator: Sendable {
         switch order.status {
         case .staged:
             let assignment = try await dispatcher?.assign(order, store: store, now: now)
-            let plan = TripPlan.plan(acceptedAt: now, windowStart: order.windowStart, travelMinutes: order.travelMinutes,
-                                     pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
-                                     notBefore: assignment?.pickup, speedUp: speedUp)
+            let plan = TripPlan.plan(
+                acceptedAt: now,
+                windowStart: order.windowStart,
+                travelMinutes: order.travelMinutes,
+                pickupDwellMinutes: store.pickupDwellMinutes,
+                dropoffDwellMinutes: store.dropoffDwellMinutes,
+                notBefore: assignment?.pickup,
+                speedUp: speedUp
+            )
             var simulated = order
             simulated.simulatedDriver = true
             // The plan's driver id as is, so the capacity check keeps the trip with that shift.
@@ -84,7 +99,9 @@ public struct DriverSimulator: Sendable {
             guard let plan = order.plan, now >= plan.atStore else { return false }
             _ = try await progression.arriveAtStore(order, now: now)
         case .atStore:
-            guard let plan = order.plan, now >= plan.pickup.addingTimeInterval(plan.departure.timeIntervalSince(plan.pickup) / 2) else { return false }
+            guard let plan = order.plan, now >= plan.pickup.addingTimeInterval(plan.departure.timeIntervalSince(plan.pickup) / 2) else {
+                return false
+            }
             _ = try await progression.verifyBags(order, now: now)
         case .bagsVerified:
             guard let plan = order.plan, now >= plan.departure else { return false }

@@ -25,14 +25,18 @@ public struct DriverWorkflow: Sendable {
     /// The driver's accepted orders that are not delivered yet.
     public func assigned(retailerID: String, driverID: String) async throws -> [OrderAtStore] {
         let mine = try await storage.allOrders(
-            OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: retailerID, driver: .is_(driverID)))
+            OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: retailerID, driver: .is_(driverID))
+        )
         return try await withStores(mine, retailerID: retailerID)
     }
 
     /// Loads the order (the driver's own, or an open one when `accepting`), applies `step`, and re-reads and
     /// decides again when another request changed it meanwhile.
     public func perform(
-        orderID: String, retailerID: String, driverID: String, accepting: Bool = false,
+        orderID: String,
+        retailerID: String,
+        driverID: String,
+        accepting: Bool = false,
         _ step: (OrderRecord, Store) async throws -> OrderRecord
     ) async throws -> (order: OrderRecord, store: Store) {
         for _ in 0..<3 {
@@ -59,7 +63,9 @@ public struct DriverWorkflow: Sendable {
     /// Orders with the retailer's stores, read once.
     func withStores(_ orders: [OrderRecord], retailerID: String) async throws -> [OrderAtStore] {
         let stores = Dictionary(
-            try await storage.stores(retailerID: retailerID).map { ($0.locationCode, $0) }, uniquingKeysWith: { a, _ in a })
+            try await storage.stores(retailerID: retailerID).map { ($0.locationCode, $0) },
+            uniquingKeysWith: { a, _ in a }
+        )
         return orders.map { ($0, stores[$0.locationCode]) }
     }
 }

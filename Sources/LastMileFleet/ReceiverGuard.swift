@@ -25,11 +25,13 @@ public struct ReceiverGuard: Sendable {
     public func check(_ url: String) async throws {
         if let problem = policy.problem(with: url) { throw Refused(description: "receiver URL refused: \(problem)") }
         guard policy.production, let host = URLComponents(string: url)?.host, IPAddress.parse(host) == nil,
-              !policy.allowedHosts.contains(host.lowercased())
+            !policy.allowedHosts.contains(host.lowercased())
         else { return }
         let addresses = try await Self.resolve(host)
         if let blocked = addresses.first(where: { !policy.permits(host: host, resolvedAddress: $0) }) {
-            throw Refused(description: "receiver URL refused: \(host) resolves to an internal address (\(blocked.map(String.init).joined(separator: ".")))")
+            throw Refused(
+                description: "receiver URL refused: \(host) resolves to an internal address (\(blocked.map(String.init).joined(separator: ".")))"
+            )
         }
     }
 

@@ -52,9 +52,12 @@ actor ReceiverTokens {
         guard let url = c.tokenURL else { throw Failure(description: "no token_url") }
         try await receivers.check(url)
         var form = URLComponents()
-        form.queryItems = [URLQueryItem(name: "grant_type", value: "client_credentials"),
-                           URLQueryItem(name: "client_id", value: c.clientID ?? ""),
-                           URLQueryItem(name: "client_secret", value: c.clientSecret ?? "")]
+        form.queryItems =
+            [
+                URLQueryItem(name: "grant_type", value: "client_credentials"),
+                URLQueryItem(name: "client_id", value: c.clientID ?? ""),
+                URLQueryItem(name: "client_secret", value: c.clientSecret ?? ""),
+            ]
             + (c.scope.map { [URLQueryItem(name: "scope", value: $0)] } ?? [])
         // URLComponents leaves "+" unescaped, which form decoding would read as a space.
         let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
@@ -74,7 +77,7 @@ actor ReceiverTokens {
         }
         guard (200..<300).contains(Int(response.status.code)) else { throw Failure(description: "token endpoint answered \(response.status.code)") }
         guard let json = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any],
-              let token = json["access_token"] as? String, !token.isEmpty
+            let token = json["access_token"] as? String, !token.isEmpty
         else { throw Failure(description: "token response has no access_token") }
         let lifetime = (json["expires_in"] as? NSNumber).map { $0.doubleValue } ?? 3600
         return (token, lifetime)

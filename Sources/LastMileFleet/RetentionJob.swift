@@ -13,8 +13,13 @@ public struct RetentionJob: Sendable {
     let logger: Logger
     let batchSize: Int
 
-    public init(storage: any Storage, clock: any ServiceClock, policy: RetentionPolicy = RetentionPolicy(), logger: Logger,
-                batchSize: Int = 1_000) {
+    public init(
+        storage: any Storage,
+        clock: any ServiceClock,
+        policy: RetentionPolicy = RetentionPolicy(),
+        logger: Logger,
+        batchSize: Int = 1_000
+    ) {
         self.storage = storage
         self.clock = clock
         self.policy = policy
@@ -49,7 +54,9 @@ public struct RetentionJob: Sendable {
         }
         let total = deleted.values.reduce(0, +)
         if total > 0 {
-            logger.info("retention: deleted \(deleted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", "))")
+            logger.info(
+                "retention: deleted \(deleted.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", "))"
+            )
         }
         return deleted
     }

@@ -37,7 +37,13 @@ public struct SandboxWorkflow: Sendable {
     }
 
     /// K2: a batch of the shopper's orders, entered up to `target`.
-    public func createBatch(retailerID: String, shopperID: Int64, entries: [BatchEntry], target: BatchState, now: Date) async throws
+    public func createBatch(
+        retailerID: String,
+        shopperID: Int64,
+        entries: [BatchEntry],
+        target: BatchState,
+        now: Date
+    ) async throws
         -> BatchRecord
     {
         guard let shopper = try await storage.shopper(id: shopperID), shopper.retailerID == retailerID else {
@@ -191,7 +197,11 @@ public struct SandboxWorkflow: Sendable {
                     _ = try await progression.reschedule(o, to: window, now: now)
                 case .lateDelivery:
                     _ = try await progression.announceLate(
-                        current, start: current.windowStart, end: current.windowEnd.addingTimeInterval(1800), now: now)
+                        current,
+                        start: current.windowStart,
+                        end: current.windowEnd.addingTimeInterval(1800),
+                        now: now
+                    )
                 }
                 return
             } catch OrderProgression.Failure.notAllowed {

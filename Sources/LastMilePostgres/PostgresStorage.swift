@@ -30,13 +30,18 @@ public final class PostgresStorage: Storage {
     /// host name). Errors never repeat the password.
     public convenience init(url: String, logger: Logger = Logger(label: "lastmile.postgres")) throws {
         guard let u = URLComponents(string: url), let scheme = u.scheme, ["postgres", "postgresql"].contains(scheme),
-              let host = u.host, !host.isEmpty
+            let host = u.host, !host.isEmpty
         else {
             throw StorageError.unavailable("not a postgres://user:password@host:port/database URL: \(Self.redacted(url))")
         }
         let database = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
-        var config = Self.configuration(host: host, port: u.port ?? 5432, user: u.user ?? "postgres", password: u.password,
-                                        database: database.isEmpty ? nil : database)
+        var config = Self.configuration(
+            host: host,
+            port: u.port ?? 5432,
+            user: u.user ?? "postgres",
+            password: u.password,
+            database: database.isEmpty ? nil : database
+        )
         let query = Dictionary((u.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
         config.tls = try Self.tls(mode: query["sslmode"] ?? "disable", rootCertificate: query["sslrootcert"])
         self.init(configuration: config, logger: logger)
@@ -81,7 +86,7 @@ public final class PostgresStorage: Storage {
     public static func createDatabase(_ name: String, admin: PostgresClient.Configuration) async throws {
         precondition(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" })
         var logger = Logger(label: "lastmile.postgres.admin")
-        logger.logLevel = .error // the query may be queued before run() starts: expected here
+        logger.logLevel = .error  // the query may be queued before run() starts: expected here
         let client = PostgresClient(configuration: admin, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -154,10 +159,14 @@ public final class PostgresStorage: Storage {
                 // A session lock: two servers starting together apply each migration once.
                 _ = try await conn.query("SELECT pg_advisory_lock(727001)", logger: logger).collect()
                 do {
-                    _ = try await conn.query("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                                             logger: logger).collect()
-                    let done = Set(try await conn.query("SELECT version FROM schema_migrations", logger: logger).collect()
-                        .map { try $0.makeRandomAccess()["version"].decode(String.self) })
+                    _ = try await conn.query(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                        logger: logger
+                    ).collect()
+                    let done = Set(
+                        try await conn.query("SELECT version FROM schema_migrations", logger: logger).collect()
+                            .map { try $0.makeRandomAccess()["version"].decode(String.self) }
+                    )
                     for (version, statements) in PostgresMigrations.all where !done.contains(version) {
                         try await conn.withTransaction(logger: logger) { tx in
                             for sql in statements { _ = try await tx.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
@@ -179,34 +188,46 @@ public final class PostgresStorage: Storage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let retailers = try config.retailers.map { entry in
-            (entry, String(decoding: try encoder.encode(entry.retailer), as: UTF8.self),
-             try entry.stores.map { ($0.locationCode, String(decoding: try encoder.encode($0), as: UTF8.self)) })
+            (
+                entry, String(decoding: try encoder.encode(entry.retailer), as: UTF8.self),
+                try entry.stores.map { ($0.locationCode, String(decoding: try encoder.encode($0), as: UTF8.self)) }
+            )
         }
         try await transaction { conn in
             try await self.lock("config", conn)
             for (entry, retailerJSON, stores) in retailers {
                 let r = entry.retailer
                 let events = Codecs.callbackEvents(r)
-                try await self.exec("""
+                try await self.exec(
+                    """
                     INSERT INTO retailers (id, config, callback_events) VALUES (\(r.id), \(retailerJSON), \(events))
                     ON CONFLICT (id) DO UPDATE SET config = excluded.config, callback_events = excluded.callback_events
-                    """, conn)
+                    """,
+                    conn
+                )
                 for c in entry.clients {
                     let owner = try await self.rows("SELECT retailer_id FROM oauth_clients WHERE client_id = \(c.clientID)", conn).first
                     if let owner, try owner["retailer_id"].decode(String.self) != r.id {
                         throw StorageError.conflict("client_id \(c.clientID) belongs to another retailer")
                     }
-                    let hash = SecretHash.hex(c.clientSecret), scopes = Codecs.scopes(c.scopes)
-                    try await self.exec("""
+                    let hash = SecretHash.hex(c.clientSecret)
+                    let scopes = Codecs.scopes(c.scopes)
+                    try await self.exec(
+                        """
                         INSERT INTO oauth_clients (client_id, retailer_id, secret_hash, scopes, enabled) VALUES (\(c.clientID), \(r.id), \(hash), \(scopes), \(c.enabled))
                         ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes, enabled = excluded.enabled
-                        """, conn)
+                        """,
+                        conn
+                    )
                 }
                 for (code, json) in stores {
-                    try await self.exec("""
+                    try await self.exec(
+                        """
                         INSERT INTO stores (retailer_id, location_code, config) VALUES (\(r.id), \(code), \(json))
                         ON CONFLICT (retailer_id, location_code) DO UPDATE SET config = excluded.config
-                        """, conn)
+                        """,
+                        conn
+                    )
                 }
             }
         }
@@ -227,9 +248,13 @@ public final class PostgresStorage: Storage {
     public func oauthClient(id: String) async throws -> OAuthClientRecord? {
         try await guarded {
             try await rows("SELECT * FROM oauth_clients WHERE client_id = \(id)").first.map { r in
-                OAuthClientRecord(clientID: try r["client_id"].decode(String.self), retailerID: try r["retailer_id"].decode(String.self),
-                                  secretHash: try r["secret_hash"].decode(String.self), scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
-                                  enabled: try r["enabled"].decode(Bool.self))
+                OAuthClientRecord(
+                    clientID: try r["client_id"].decode(String.self),
+                    retailerID: try r["retailer_id"].decode(String.self),
+                    secretHash: try r["secret_hash"].decode(String.self),
+                    scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
+                    enabled: try r["enabled"].decode(Bool.self)
+                )
             }
         }
     }
@@ -237,24 +262,32 @@ public final class PostgresStorage: Storage {
     // MARK: Tokens
 
     public func insertToken(_ t: AccessTokenRecord) async throws {
-        let scopes = Codecs.scopes(t.scopes), issued = t.issuedAt.timeIntervalSince1970, expires = t.expiresAt.timeIntervalSince1970
+        let scopes = Codecs.scopes(t.scopes)
+        let issued = t.issuedAt.timeIntervalSince1970
+        let expires = t.expiresAt.timeIntervalSince1970
         let revoked = t.revokedAt?.timeIntervalSince1970
         try await guarded {
-            try await exec("""
+            try await exec(
+                """
                 INSERT INTO access_tokens (token_hash, client_id, retailer_id, scopes, issued_at, expires_at, revoked_at)
                 VALUES (\(t.tokenHash), \(t.clientID), \(t.retailerID), \(scopes), \(issued), \(expires), \(revoked))
-                """)
+                """
+            )
         }
     }
 
     public func token(hash: String) async throws -> AccessTokenRecord? {
         try await guarded {
             try await rows("SELECT * FROM access_tokens WHERE token_hash = \(hash)").first.map { r in
-                AccessTokenRecord(tokenHash: try r["token_hash"].decode(String.self), clientID: try r["client_id"].decode(String.self),
-                                  retailerID: try r["retailer_id"].decode(String.self), scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
-                                  issuedAt: Codecs.date(try r["issued_at"].decode(Double.self)),
-                                  expiresAt: Codecs.date(try r["expires_at"].decode(Double.self)),
-                                  revokedAt: try r["revoked_at"].decode(Double?.self).map(Codecs.date))
+                AccessTokenRecord(
+                    tokenHash: try r["token_hash"].decode(String.self),
+                    clientID: try r["client_id"].decode(String.self),
+                    retailerID: try r["retailer_id"].decode(String.self),
+                    scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
+                    issuedAt: Codecs.date(try r["issued_at"].decode(Double.self)),
+                    expiresAt: Codecs.date(try r["expires_at"].decode(Double.self)),
+                    revokedAt: try r["revoked_at"].decode(Double?.self).map(Codecs.date)
+                )
             }
         }
     }
@@ -266,19 +299,24 @@ public final class PostgresStorage: Storage {
 
     public func revokeTokens(clientID: String, at: Date) async throws -> Int {
         let t = at.timeIntervalSince1970
-        return try await rows("""
+        return try await rows(
+            """
             UPDATE access_tokens SET revoked_at = \(t) WHERE client_id = \(clientID) AND revoked_at IS NULL AND expires_at > \(t)
             RETURNING 1
-            """).count
+            """
+        ).count
     }
 
     public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
-        let t = before.timeIntervalSince1970, n = Int64(limit)
+        let t = before.timeIntervalSince1970
+        let n = Int64(limit)
         // Names come from the enum, never from input.
         let (table, key, column) = kind.columns
-        var query = PostgresQuery(unsafeSQL: """
-            DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < $1 LIMIT $2) RETURNING 1
-            """)
+        var query = PostgresQuery(
+            unsafeSQL: """
+                DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < $1 LIMIT $2) RETURNING 1
+                """
+        )
         query.binds.append(t)
         query.binds.append(n)
         return try await rows(query).count
@@ -305,12 +343,17 @@ public final class PostgresStorage: Storage {
     // MARK: Users
 
     static func user(_ r: PostgresRandomAccessRow) throws -> UserRecord {
-        UserRecord(retailerID: try r["retailer_id"].decode(String.self), userID: try r["user_id"].decode(String.self),
-                   firstName: try r["first_name"].decode(String?.self), lastName: try r["last_name"].decode(String?.self),
-                   phoneNumber: try r["phone_number"].decode(String?.self), email: try r["email"].decode(String?.self),
-                   locale: try r["locale"].decode(String?.self).flatMap(LocaleTag.init(rawValue:)),
-                   address: try r["address"].decode(String?.self).map { try JSONDecoder().decode(UserAddress.self, from: Data($0.utf8)) },
-                   createdAt: Codecs.date(try r["created_at"].decode(Double.self)))
+        UserRecord(
+            retailerID: try r["retailer_id"].decode(String.self),
+            userID: try r["user_id"].decode(String.self),
+            firstName: try r["first_name"].decode(String?.self),
+            lastName: try r["last_name"].decode(String?.self),
+            phoneNumber: try r["phone_number"].decode(String?.self),
+            email: try r["email"].decode(String?.self),
+            locale: try r["locale"].decode(String?.self).flatMap(LocaleTag.init(rawValue:)),
+            address: try r["address"].decode(String?.self).map { try JSONDecoder().decode(UserAddress.self, from: Data($0.utf8)) },
+            createdAt: Codecs.date(try r["created_at"].decode(Double.self))
+        )
     }
 
     public func user(retailerID: String, userID: String) async throws -> UserRecord? {
@@ -324,27 +367,35 @@ public final class PostgresStorage: Storage {
     }
 
     public func insertUserIfAbsent(_ u: UserRecord) async throws -> (UserRecord, created: Bool) {
-        let address = try Self.addressJSON(u), locale = u.locale?.rawValue, created = u.createdAt.timeIntervalSince1970
+        let address = try Self.addressJSON(u)
+        let locale = u.locale?.rawValue
+        let created = u.createdAt.timeIntervalSince1970
         return try await guarded {
-            let inserted = try await rows("""
+            let inserted = try await rows(
+                """
                 INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
                 VALUES (\(u.retailerID), \(u.userID), \(u.firstName), \(u.lastName), \(u.phoneNumber), \(u.email), \(locale), \(address), \(created))
                 ON CONFLICT (retailer_id, user_id) DO NOTHING RETURNING user_id
-                """)
+                """
+            )
             let stored = try await rows("SELECT * FROM users WHERE retailer_id = \(u.retailerID) AND user_id = \(u.userID)")
             return (try Self.user(stored[0]), !inserted.isEmpty)
         }
     }
 
     public func saveUser(_ u: UserRecord) async throws {
-        let address = try Self.addressJSON(u), locale = u.locale?.rawValue, created = u.createdAt.timeIntervalSince1970
+        let address = try Self.addressJSON(u)
+        let locale = u.locale?.rawValue
+        let created = u.createdAt.timeIntervalSince1970
         try await guarded {
-            try await exec("""
+            try await exec(
+                """
                 INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
                 VALUES (\(u.retailerID), \(u.userID), \(u.firstName), \(u.lastName), \(u.phoneNumber), \(u.email), \(locale), \(address), \(created))
                 ON CONFLICT (retailer_id, user_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                     phone_number = excluded.phone_number, email = excluded.email, locale = excluded.locale, address = excluded.address
-                """)
+                """
+            )
         }
     }
 
@@ -372,17 +423,26 @@ public final class PostgresStorage: Storage {
 
     func insert(_ options: [StoredServiceOption], _ conn: PostgresConnection) async throws {
         for o in options {
-            let type = o.type.rawValue, ws = o.windowStart.timeIntervalSince1970, we = o.windowEnd.timeIntervalSince1970
-            let hour = o.immediateHour.map(Int64.init), date = o.date.description, handoff = o.handoffTime?.timeIntervalSince1970
-            let reasons = Codecs.strings(o.reasons), listed = o.listedAt.timeIntervalSince1970, travel = Int64(o.travelMinutes)
-            try await self.exec("""
+            let type = o.type.rawValue
+            let ws = o.windowStart.timeIntervalSince1970
+            let we = o.windowEnd.timeIntervalSince1970
+            let hour = o.immediateHour.map(Int64.init)
+            let date = o.date.description
+            let handoff = o.handoffTime?.timeIntervalSince1970
+            let reasons = Codecs.strings(o.reasons)
+            let listed = o.listedAt.timeIntervalSince1970
+            let travel = Int64(o.travelMinutes)
+            try await self.exec(
+                """
                 INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
                     local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
                     cart_total_cents, items_count, units_count)
                 VALUES (\(o.id), \(o.retailerID), \(o.userID), \(o.locationCode), \(type), \(ws), \(we), \(hour), \(date), \(handoff),
                     \(o.available), \(reasons), \(o.alcoholic), \(o.destination.latitude), \(o.destination.longitude), \(travel), \(listed),
                     \(o.cartTotalCents), \(o.itemsCount), \(o.unitsCount))
-                """, conn)
+                """,
+                conn
+            )
         }
     }
 
@@ -390,18 +450,29 @@ public final class PostgresStorage: Storage {
         try await guarded {
             try await rows("SELECT * FROM service_options WHERE id = \(id)").first.map { r in
                 StoredServiceOption(
-                    id: try r["id"].decode(Int64.self), retailerID: try r["retailer_id"].decode(String.self),
-                    userID: try r["user_id"].decode(String.self), locationCode: try r["location_code"].decode(String.self),
+                    id: try r["id"].decode(Int64.self),
+                    retailerID: try r["retailer_id"].decode(String.self),
+                    userID: try r["user_id"].decode(String.self),
+                    locationCode: try r["location_code"].decode(String.self),
                     type: ServiceOptionType(rawValue: try r["type"].decode(String.self)) ?? .scheduled,
-                    windowStart: Codecs.date(try r["window_start"].decode(Double.self)), windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
+                    windowStart: Codecs.date(try r["window_start"].decode(Double.self)),
+                    windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
                     immediateHour: try r["immediate_hour"].decode(Int64?.self).map(Int.init),
                     date: CivilDate(try r["local_date"].decode(String.self)) ?? CivilDate(year: 1970, month: 1, day: 1),
-                    handoffTime: try r["handoff_time"].decode(Double?.self).map(Codecs.date), available: try r["available"].decode(Bool.self),
-                    reasons: Codecs.strings(try r["reasons"].decode(String.self)), alcoholic: try r["alcoholic"].decode(Bool.self),
-                    destination: GeoPoint(latitude: try r["dest_latitude"].decode(Double.self), longitude: try r["dest_longitude"].decode(Double.self)),
-                    travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)), listedAt: Codecs.date(try r["listed_at"].decode(Double.self)),
-                    cartTotalCents: try r["cart_total_cents"].decode(Int64?.self), itemsCount: try r["items_count"].decode(Int64?.self),
-                    unitsCount: try r["units_count"].decode(Double?.self))
+                    handoffTime: try r["handoff_time"].decode(Double?.self).map(Codecs.date),
+                    available: try r["available"].decode(Bool.self),
+                    reasons: Codecs.strings(try r["reasons"].decode(String.self)),
+                    alcoholic: try r["alcoholic"].decode(Bool.self),
+                    destination: GeoPoint(
+                        latitude: try r["dest_latitude"].decode(Double.self),
+                        longitude: try r["dest_longitude"].decode(Double.self)
+                    ),
+                    travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)),
+                    listedAt: Codecs.date(try r["listed_at"].decode(Double.self)),
+                    cartTotalCents: try r["cart_total_cents"].decode(Int64?.self),
+                    itemsCount: try r["items_count"].decode(Int64?.self),
+                    unitsCount: try r["units_count"].decode(Double?.self)
+                )
             }
         }
     }
@@ -409,33 +480,54 @@ public final class PostgresStorage: Storage {
     // MARK: Capacity
 
     public func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment] {
-        try await guarded { try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser) }
+        try await guarded {
+            try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser)
+        }
     }
 
-
-    func loadCommitments(_ conn: PostgresConnection?, retailerID: String, locationCode: String, now: Date,
-                         excludingHoldOfUser: String?) async throws -> [Commitment] {
+    func loadCommitments(
+        _ conn: PostgresConnection?,
+        retailerID: String,
+        locationCode: String,
+        now: Date,
+        excludingHoldOfUser: String?
+    ) async throws -> [Commitment] {
         let t = now.timeIntervalSince1970
-        let holds = try await rows("""
+        let holds = try await rows(
+            """
             SELECT id, created_at, window_start, window_end, travel_minutes FROM holds
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(t)
               AND user_id IS DISTINCT FROM \(excludingHoldOfUser)
-            """, conn)
+            """,
+            conn
+        )
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
-        let orders = try await rows("""
+        let orders = try await rows(
+            """
             SELECT id, created_at, window_start, window_end, travel_minutes, status, driver_id, busy_until FROM orders
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
-            """, conn)
+            """,
+            conn
+        )
         func commitment(_ r: PostgresRandomAccessRow, offset: Int64) throws -> Commitment {
-            Commitment(id: try r["id"].decode(Int64.self) + offset, createdAt: Codecs.date(try r["created_at"].decode(Double.self)),
-                       windowStart: Codecs.date(try r["window_start"].decode(Double.self)), windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
-                       travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)))
+            Commitment(
+                id: try r["id"].decode(Int64.self) + offset,
+                createdAt: Codecs.date(try r["created_at"].decode(Double.self)),
+                windowStart: Codecs.date(try r["window_start"].decode(Double.self)),
+                windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
+                travelMinutes: Int(try r["travel_minutes"].decode(Int64.self))
+            )
         }
-        return try holds.map { try commitment($0, offset: 0) } + orders.map { r in
-            var c = try commitment(r, offset: OrderRecord.commitmentIDOffset)
-            c.assignment = OrderRecord.assignment(status: try r["status"].decode(String.self), driverID: try r["driver_id"].decode(String?.self),
-                                                  busyUntil: try r["busy_until"].decode(Double?.self), now: now)
-            return c
-        }
+        return try holds.map { try commitment($0, offset: 0) }
+            + orders.map { r in
+                var c = try commitment(r, offset: OrderRecord.commitmentIDOffset)
+                c.assignment = OrderRecord.assignment(
+                    status: try r["status"].decode(String.self),
+                    driverID: try r["driver_id"].decode(String?.self),
+                    busyUntil: try r["busy_until"].decode(Double?.self),
+                    now: now
+                )
+                return c
+            }
     }
 }

@@ -22,7 +22,11 @@ extension SQLiteStorage {
             text.append(id)
         }
         sql += " ORDER BY id LIMIT ?"
-        let statement = sql, extra = text, retailer = q.retailerID, after = q.afterRowID, limit = q.limit
+        let statement = sql
+        let extra = text
+        let retailer = q.retailerID
+        let after = q.afterRowID
+        let limit = q.limit
         return try await read { db in
             let arguments: [any DatabaseValueConvertible] = [retailer] + names + [after] + extra + [limit]
             return try Row.fetchAll(db, sql: statement, arguments: StatementArguments(arguments)).map(Self.decodeOrder)
@@ -34,35 +38,58 @@ extension SQLiteStorage {
         let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
         let names = statuses.map(\.rawValue)
         return try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT DISTINCT retailer_id, location_code FROM orders WHERE status IN (\(marks)) ORDER BY retailer_id, location_code
-                """, arguments: StatementArguments(names)).map { StoreKey(retailerID: $0["retailer_id"], locationCode: $0["location_code"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT retailer_id, location_code FROM orders WHERE status IN (\(marks)) ORDER BY retailer_id, location_code
+                    """,
+                arguments: StatementArguments(names)
+            ).map { StoreKey(retailerID: $0["retailer_id"], locationCode: $0["location_code"]) }
         }
     }
 
     // MARK: Callback outbox
 
     static func delivery(_ r: Row) -> CallbackDelivery {
-        CallbackDelivery(rowID: r["id"], retailerID: r["retailer_id"], orderID: r["order_id"], name: r["type"],
-                         occurredAt: Codecs.date(r["occurred_at"]), metadata: r["metadata"],
-                         state: CallbackDelivery.State(rawValue: r["callback_state"]) ?? .pending, attempts: r["attempts"],
-                         firstAttemptAt: (r["first_attempt_at"] as Double?).map(Codecs.date),
-                         nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date), lastResult: r["last_result"],
-                         leaseUntil: r["lease_until"])
+        CallbackDelivery(
+            rowID: r["id"],
+            retailerID: r["retailer_id"],
+            orderID: r["order_id"],
+            name: r["type"],
+            occurredAt: Codecs.date(r["occurred_at"]),
+            metadata: r["metadata"],
+            state: CallbackDelivery.State(rawValue: r["callback_state"]) ?? .pending,
+            attempts: r["attempts"],
+            firstAttemptAt: (r["first_attempt_at"] as Double?).map(Codecs.date),
+            nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date),
+            lastResult: r["last_result"],
+            leaseUntil: r["lease_until"]
+        )
     }
 
-    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String],
-                               onlyRetailer: String?) async throws -> [CallbackDelivery] {
-        let t = due.timeIntervalSince1970, w = leaseNow.timeIntervalSince1970
+    public func claimCallbacks(
+        due: Date,
+        leaseNow: Date,
+        limit: Int,
+        lease: TimeInterval,
+        excludingRetailers: [String],
+        onlyRetailer: String?
+    ) async throws -> [CallbackDelivery] {
+        let t = due.timeIntervalSince1970
+        let w = leaseNow.timeIntervalSince1970
         let excluded = String(decoding: try JSONEncoder().encode(excludingRetailers), as: UTF8.self)
         // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
         return try await write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
-                    AND (lease_until IS NULL OR lease_until <= ?) AND retailer_id NOT IN (SELECT value FROM json_each(?))
-                    AND (? IS NULL OR retailer_id = ?)
-                ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [t, w, excluded, onlyRetailer, onlyRetailer, limit])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
+                        AND (lease_until IS NULL OR lease_until <= ?) AND retailer_id NOT IN (SELECT value FROM json_each(?))
+                        AND (? IS NULL OR retailer_id = ?)
+                    ORDER BY next_attempt_at, id LIMIT ?
+                    """,
+                arguments: [t, w, excluded, onlyRetailer, onlyRetailer, limit]
+            )
             for r in rows {
                 try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
             }
@@ -78,24 +105,34 @@ extension SQLiteStorage {
         try await write { db in
             for a in attempts {
                 let (state, next, outcome) = CallbackAttempt.columns(a.next)
-                try db.execute(sql: """
-                    INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome])
-                try db.execute(sql: """
-                    UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
-                        next_attempt_at = ?, lease_until = NULL, last_result = ?
-                    WHERE id = ? AND callback_state = 'pending' AND (? IS NULL OR lease_until = ?)
-                    """, arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID, a.leaseUntil, a.leaseUntil])
+                try db.execute(
+                    sql: """
+                        INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome]
+                )
+                try db.execute(
+                    sql: """
+                        UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
+                            next_attempt_at = ?, lease_until = NULL, last_result = ?
+                        WHERE id = ? AND callback_state = 'pending' AND (? IS NULL OR lease_until = ?)
+                        """,
+                    arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID, a.leaseUntil, a.leaseUntil]
+                )
             }
         }
     }
 
     public func callbackDeliveries(retailerID: String?, orderID: String?, limit: Int) async throws -> [CallbackDelivery] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM order_events WHERE callback_state <> 'none' AND (? IS NULL OR retailer_id = ?) AND (? IS NULL OR order_id = ?)
-                ORDER BY id DESC LIMIT ?
-                """, arguments: [retailerID, retailerID, orderID, orderID, limit]).map(Self.delivery)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM order_events WHERE callback_state <> 'none' AND (? IS NULL OR retailer_id = ?) AND (? IS NULL OR order_id = ?)
+                    ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [retailerID, retailerID, orderID, orderID, limit]
+            ).map(Self.delivery)
         }
     }
 
@@ -103,19 +140,27 @@ extension SQLiteStorage {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM callback_attempts WHERE event_row_id = ? ORDER BY id", arguments: [rowID]).map { r in
                 let outcome: String = r["outcome"]
-                return CallbackAttempt(rowID: rowID, at: Codecs.date(r["attempted_at"]), statusCode: r["status_code"], error: r["error"],
-                                       durationMilliseconds: r["duration_ms"],
-                                       next: outcome == "delivered" ? .delivered : outcome == "retry" ? .retry(at: Codecs.date(r["attempted_at"])) : .abandon)
+                return CallbackAttempt(
+                    rowID: rowID,
+                    at: Codecs.date(r["attempted_at"]),
+                    statusCode: r["status_code"],
+                    error: r["error"],
+                    durationMilliseconds: r["duration_ms"],
+                    next: outcome == "delivered" ? .delivered : outcome == "retry" ? .retry(at: Codecs.date(r["attempted_at"])) : .abandon
+                )
             }
         }
     }
 
     public func resendCallback(rowID: Int64, now: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: """
-                UPDATE order_events SET callback_state = 'pending', next_attempt_at = ?, first_attempt_at = NULL, attempts = 0, lease_until = NULL
-                WHERE id = ? AND callback_state <> 'none'
-                """, arguments: [now.timeIntervalSince1970, rowID])
+            try db.execute(
+                sql: """
+                    UPDATE order_events SET callback_state = 'pending', next_attempt_at = ?, first_attempt_at = NULL, attempts = 0, lease_until = NULL
+                    WHERE id = ? AND callback_state <> 'none'
+                    """,
+                arguments: [now.timeIntervalSince1970, rowID]
+            )
             return db.changesCount == 1
         }
     }
@@ -124,8 +169,15 @@ extension SQLiteStorage {
 
     public func insertShopper(retailerID: String, email: String?, phone: String?) async throws -> ShopperRecord? {
         try await write { db in
-            if let phone, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM shoppers WHERE retailer_id = ? AND phone = ?)",
-                                           arguments: [retailerID, phone]) == true { return nil }
+            if let phone,
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM shoppers WHERE retailer_id = ? AND phone = ?)",
+                    arguments: [retailerID, phone]
+                ) == true
+            {
+                return nil
+            }
             try db.execute(sql: "INSERT INTO shoppers (retailer_id, email, phone) VALUES (?, ?, ?)", arguments: [retailerID, email, phone])
             return ShopperRecord(id: db.lastInsertedRowID, retailerID: retailerID, email: email, phone: phone)
         }
@@ -141,16 +193,24 @@ extension SQLiteStorage {
 
     public func hasActiveBatch(shopperID: Int64) async throws -> Bool {
         try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')", arguments: [shopperID]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')", arguments: [shopperID])
+                ?? false
         }
     }
 
     public func insertBatch(retailerID: String, shopperID: Int64, orderIDs: [String]) async throws -> BatchRecord? {
         try await write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')",
-                                 arguments: [shopperID]) == true { return nil }
-            try db.execute(sql: "INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (?, ?, 'brand_new', ?)",
-                           arguments: [retailerID, shopperID, Codecs.strings(orderIDs)])
+            if try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM batches WHERE shopper_id = ? AND state <> 'completed')",
+                arguments: [shopperID]
+            ) == true {
+                return nil
+            }
+            try db.execute(
+                sql: "INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (?, ?, 'brand_new', ?)",
+                arguments: [retailerID, shopperID, Codecs.strings(orderIDs)]
+            )
             return BatchRecord(id: db.lastInsertedRowID, retailerID: retailerID, shopperID: shopperID, state: .brandNew, orderIDs: orderIDs)
         }
     }
@@ -158,8 +218,13 @@ extension SQLiteStorage {
     public func batch(id: Int64) async throws -> BatchRecord? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]).map {
-                BatchRecord(id: $0["id"], retailerID: $0["retailer_id"], shopperID: $0["shopper_id"], state: BatchState(rawValue: $0["state"]) ?? .completed,
-                            orderIDs: Codecs.strings($0["order_ids"] as String))
+                BatchRecord(
+                    id: $0["id"],
+                    retailerID: $0["retailer_id"],
+                    shopperID: $0["shopper_id"],
+                    state: BatchState(rawValue: $0["state"]) ?? .completed,
+                    orderIDs: Codecs.strings($0["order_ids"] as String)
+                )
             }
         }
     }

@@ -18,12 +18,26 @@ public enum CallbackEvents {
     static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
 
     public static func brandNew(_ o: OrderRecord, at: Date) -> OrderEvent {
-        make(.brandNew, o, at: at, ["order_url": optional(o.orderURL), "store_location": .string(o.locationCode),
-                                    "delivery_window": window(o.windowStart, o.windowEnd)])
+        make(
+            .brandNew,
+            o,
+            at: at,
+            [
+                "order_url": optional(o.orderURL), "store_location": .string(o.locationCode),
+                "delivery_window": window(o.windowStart, o.windowEnd),
+            ]
+        )
     }
     public static func staged(_ o: OrderRecord, at: Date) -> OrderEvent {
-        make(.staged, o, at: at, ["store_location": .string(o.locationCode), "bag_label": optional(o.bagLabel),
-                                  "bags_count": o.bagsCount.map(JSONValue.integer) ?? .null])
+        make(
+            .staged,
+            o,
+            at: at,
+            [
+                "store_location": .string(o.locationCode), "bag_label": optional(o.bagLabel),
+                "bags_count": o.bagsCount.map(JSONValue.integer) ?? .null,
+            ]
+        )
     }
     public static func acknowledged(_ o: OrderRecord, at: Date) -> OrderEvent {
         make(.acknowledgedForDelivery, o, at: at, ["store_location": .string(o.locationCode), "delivery_window": window(o.windowStart, o.windowEnd)])
@@ -39,8 +53,15 @@ public enum CallbackEvents {
         make(.delivering, o, at: at, ["delivery_window": window(o.windowStart, o.windowEnd), "eta": time(eta)])
     }
     public static func location(_ o: OrderRecord, _ p: GeoPoint, recordedAt: Date, at: Date) -> OrderEvent {
-        make(.orderLocation, o, at: at, ["coordinates": .object(["latitude": .number(p.latitude), "longitude": .number(p.longitude)]),
-                                         "recorded_at": time(recordedAt)])
+        make(
+            .orderLocation,
+            o,
+            at: at,
+            [
+                "coordinates": .object(["latitude": .number(p.latitude), "longitude": .number(p.longitude)]),
+                "recorded_at": time(recordedAt),
+            ]
+        )
     }
     public static func late(_ o: OrderRecord, start: Date, end: Date, at: Date) -> OrderEvent {
         make(.lateDelivery, o, at: at, ["new_window": window(start, end)])
@@ -87,23 +108,49 @@ public struct CallbackDelivery: Sendable, Equatable {
     }
     public var eventID: Int64 { Self.eventIDBase + rowID }
 
-    public init(rowID: Int64, retailerID: String, orderID: String, name: String, occurredAt: Date, metadata: String, state: State,
-                attempts: Int, firstAttemptAt: Date?, nextAttemptAt: Date?, lastResult: String?, leaseUntil: Double? = nil) {
-        self.rowID = rowID; self.retailerID = retailerID; self.orderID = orderID; self.name = name; self.occurredAt = occurredAt
-        self.metadata = metadata; self.state = state; self.attempts = attempts; self.firstAttemptAt = firstAttemptAt
-        self.nextAttemptAt = nextAttemptAt; self.lastResult = lastResult; self.leaseUntil = leaseUntil
+    public init(
+        rowID: Int64,
+        retailerID: String,
+        orderID: String,
+        name: String,
+        occurredAt: Date,
+        metadata: String,
+        state: State,
+        attempts: Int,
+        firstAttemptAt: Date?,
+        nextAttemptAt: Date?,
+        lastResult: String?,
+        leaseUntil: Double? = nil
+    ) {
+        self.rowID = rowID
+        self.retailerID = retailerID
+        self.orderID = orderID
+        self.name = name
+        self.occurredAt = occurredAt
+        self.metadata = metadata
+        self.state = state
+        self.attempts = attempts
+        self.firstAttemptAt = firstAttemptAt
+        self.nextAttemptAt = nextAttemptAt
+        self.lastResult = lastResult
+        self.leaseUntil = leaseUntil
     }
 
     /// The envelope of §3.5, byte-identical on every retry (built only from stored values).
     public var body: String {
         let name = String(decoding: (try? JSONEncoder().encode(self.name)) ?? Data(), as: UTF8.self)
-        return "{\"event_id\":\(eventID),\"event_name\":\(name),\"event_timestamp\":\"\(Timestamp.format(occurredAt))\",\"event_metadata\":\(metadata)}"
+        return
+            "{\"event_id\":\(eventID),\"event_name\":\(name),\"event_timestamp\":\"\(Timestamp.format(occurredAt))\",\"event_metadata\":\(metadata)}"
     }
 }
 
 /// The result of one delivery attempt, recorded in the delivery log.
 public struct CallbackAttempt: Sendable, Equatable {
-    public enum Next: Sendable, Equatable { case delivered, retry(at: Date), abandon }
+    public enum Next: Sendable, Equatable {
+        case delivered
+        case retry(at: Date)
+        case abandon
+    }
     public var rowID: Int64
     public var at: Date
     public var statusCode: Int?
@@ -114,8 +161,13 @@ public struct CallbackAttempt: Sendable, Equatable {
     /// worker, or reset by a resend) changes nothing.
     public var leaseUntil: Double?
     public init(rowID: Int64, at: Date, statusCode: Int?, error: String?, durationMilliseconds: Int, next: Next, leaseUntil: Double? = nil) {
-        self.rowID = rowID; self.at = at; self.statusCode = statusCode; self.error = error
-        self.durationMilliseconds = durationMilliseconds; self.next = next; self.leaseUntil = leaseUntil
+        self.rowID = rowID
+        self.at = at
+        self.statusCode = statusCode
+        self.error = error
+        self.durationMilliseconds = durationMilliseconds
+        self.next = next
+        self.leaseUntil = leaseUntil
     }
     public var summary: String { statusCode.map { "HTTP \($0)" } ?? (error ?? "error") }
 
@@ -136,7 +188,10 @@ public struct ShopperRecord: Sendable, Equatable {
     public var email: String?
     public var phone: String?
     public init(id: Int64, retailerID: String, email: String?, phone: String?) {
-        self.id = id; self.retailerID = retailerID; self.email = email; self.phone = phone
+        self.id = id
+        self.retailerID = retailerID
+        self.email = email
+        self.phone = phone
     }
 }
 
@@ -162,7 +217,11 @@ public struct BatchRecord: Sendable, Equatable {
     public var state: BatchState
     public var orderIDs: [String]
     public init(id: Int64, retailerID: String, shopperID: Int64, state: BatchState, orderIDs: [String]) {
-        self.id = id; self.retailerID = retailerID; self.shopperID = shopperID; self.state = state; self.orderIDs = orderIDs
+        self.id = id
+        self.retailerID = retailerID
+        self.shopperID = shopperID
+        self.state = state
+        self.orderIDs = orderIDs
     }
 }
 

@@ -8,7 +8,9 @@ public enum StorageError: Error, CustomStringConvertible {
     /// The database cannot serve the request right now (busy, unreachable, out of space); retry later.
     case unavailable(String)
     public var description: String {
-        switch self { case .conflict(let m), .unavailable(let m): return m }
+        switch self {
+        case .conflict(let m), .unavailable(let m): return m
+        }
     }
 }
 

@@ -18,11 +18,32 @@ public struct HoldRecord: Sendable, Equatable {
     public var expiresAt: Date
     public var status: Status
 
-    public init(id: Int64, retailerID: String, userID: String, serviceOptionID: Int64, locationCode: String, windowStart: Date,
-                windowEnd: Date, destination: GeoPoint, travelMinutes: Int, createdAt: Date, expiresAt: Date, status: Status) {
-        self.id = id; self.retailerID = retailerID; self.userID = userID; self.serviceOptionID = serviceOptionID
-        self.locationCode = locationCode; self.windowStart = windowStart; self.windowEnd = windowEnd; self.destination = destination
-        self.travelMinutes = travelMinutes; self.createdAt = createdAt; self.expiresAt = expiresAt; self.status = status
+    public init(
+        id: Int64,
+        retailerID: String,
+        userID: String,
+        serviceOptionID: Int64,
+        locationCode: String,
+        windowStart: Date,
+        windowEnd: Date,
+        destination: GeoPoint,
+        travelMinutes: Int,
+        createdAt: Date,
+        expiresAt: Date,
+        status: Status
+    ) {
+        self.id = id
+        self.retailerID = retailerID
+        self.userID = userID
+        self.serviceOptionID = serviceOptionID
+        self.locationCode = locationCode
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.destination = destination
+        self.travelMinutes = travelMinutes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.status = status
     }
 
     /// Active: not released or consumed, and not yet expired.

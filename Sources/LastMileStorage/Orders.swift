@@ -96,16 +96,54 @@ public struct OrderRecord: Sendable, Equatable, Codable {
     /// engines use it, so the planner sees the same ids whichever runs).
     public static let commitmentIDOffset: Int64 = 1 << 48
 
-    public init(retailerID: String, orderID: String, userID: String?, family: OrderFamily, fingerprint: String, locationCode: String,
-                windowStart: Date, windowEnd: Date, createdAt: Date, locale: LocaleTag, firstName: String, lastName: String, phone: String,
-                email: String?, address: UserAddress, destination: GeoPoint, travelMinutes: Int, itemsCount: Int64, itemsWeight: Double,
-                alcoholic: Bool, leaveUnattended: Bool, customerSMSOptOut: Bool, withHandoffTime: Bool) {
-        self.retailerID = retailerID; self.orderID = orderID; self.userID = userID; self.family = family
-        self.fingerprint = fingerprint; self.locationCode = locationCode; self.windowStart = windowStart; self.windowEnd = windowEnd
-        self.createdAt = createdAt; self.locale = locale; self.firstName = firstName; self.lastName = lastName; self.phone = phone
-        self.email = email; self.address = address; self.destination = destination; self.travelMinutes = travelMinutes
-        self.itemsCount = itemsCount; self.itemsWeight = itemsWeight; self.alcoholic = alcoholic
-        self.leaveUnattended = leaveUnattended; self.customerSMSOptOut = customerSMSOptOut; self.withHandoffTime = withHandoffTime
+    public init(
+        retailerID: String,
+        orderID: String,
+        userID: String?,
+        family: OrderFamily,
+        fingerprint: String,
+        locationCode: String,
+        windowStart: Date,
+        windowEnd: Date,
+        createdAt: Date,
+        locale: LocaleTag,
+        firstName: String,
+        lastName: String,
+        phone: String,
+        email: String?,
+        address: UserAddress,
+        destination: GeoPoint,
+        travelMinutes: Int,
+        itemsCount: Int64,
+        itemsWeight: Double,
+        alcoholic: Bool,
+        leaveUnattended: Bool,
+        customerSMSOptOut: Bool,
+        withHandoffTime: Bool
+    ) {
+        self.retailerID = retailerID
+        self.orderID = orderID
+        self.userID = userID
+        self.family = family
+        self.fingerprint = fingerprint
+        self.locationCode = locationCode
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.createdAt = createdAt
+        self.locale = locale
+        self.firstName = firstName
+        self.lastName = lastName
+        self.phone = phone
+        self.email = email
+        self.address = address
+        self.destination = destination
+        self.travelMinutes = travelMinutes
+        self.itemsCount = itemsCount
+        self.itemsWeight = itemsWeight
+        self.alcoholic = alcoholic
+        self.leaveUnattended = leaveUnattended
+        self.customerSMSOptOut = customerSMSOptOut
+        self.withHandoffTime = withHandoffTime
     }
 }
 
@@ -119,7 +157,9 @@ public struct OrderEvent: Sendable, Equatable {
     /// sends a byte-identical body.
     public var metadata: String
     public init(type: String, occurredAt: Date, metadata: String = "{}") {
-        self.type = type; self.occurredAt = occurredAt; self.metadata = metadata
+        self.type = type
+        self.occurredAt = occurredAt
+        self.metadata = metadata
     }
 }
 
@@ -128,7 +168,10 @@ public struct OrderEvent: Sendable, Equatable {
 public struct BookingDecision: Sendable, Equatable {
     public var window: DeliveryWindow
     public var handoff: Date?
-    public init(window: DeliveryWindow, handoff: Date?) { self.window = window; self.handoff = handoff }
+    public init(window: DeliveryWindow, handoff: Date?) {
+        self.window = window
+        self.handoff = handoff
+    }
 }
 
 public enum OrderUpdateOutcome: Sendable, Equatable {

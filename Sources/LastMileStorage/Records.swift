@@ -9,7 +9,11 @@ public struct OAuthClientRecord: Sendable, Equatable {
     public var scopes: [Scope]
     public var enabled: Bool
     public init(clientID: String, retailerID: String, secretHash: String, scopes: [Scope], enabled: Bool) {
-        self.clientID = clientID; self.retailerID = retailerID; self.secretHash = secretHash; self.scopes = scopes; self.enabled = enabled
+        self.clientID = clientID
+        self.retailerID = retailerID
+        self.secretHash = secretHash
+        self.scopes = scopes
+        self.enabled = enabled
     }
 }
 
@@ -23,8 +27,13 @@ public struct AccessTokenRecord: Sendable, Equatable {
     public var expiresAt: Date
     public var revokedAt: Date?
     public init(tokenHash: String, clientID: String, retailerID: String, scopes: [Scope], issuedAt: Date, expiresAt: Date, revokedAt: Date? = nil) {
-        self.tokenHash = tokenHash; self.clientID = clientID; self.retailerID = retailerID; self.scopes = scopes
-        self.issuedAt = issuedAt; self.expiresAt = expiresAt; self.revokedAt = revokedAt
+        self.tokenHash = tokenHash
+        self.clientID = clientID
+        self.retailerID = retailerID
+        self.scopes = scopes
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
     }
 }
 
@@ -37,8 +46,12 @@ public struct UserAddress: Sendable, Equatable, Codable {
     public var city: String?
     public var state: String?
     public init(addressLine1: String, addressLine2: String?, addressType: String?, postalCode: String, city: String?, state: String?) {
-        self.addressLine1 = addressLine1; self.addressLine2 = addressLine2; self.addressType = addressType
-        self.postalCode = postalCode; self.city = city; self.state = state
+        self.addressLine1 = addressLine1
+        self.addressLine2 = addressLine2
+        self.addressType = addressType
+        self.postalCode = postalCode
+        self.city = city
+        self.state = state
     }
 }
 
@@ -52,10 +65,26 @@ public struct UserRecord: Sendable, Equatable {
     public var locale: LocaleTag?
     public var address: UserAddress?
     public var createdAt: Date
-    public init(retailerID: String, userID: String, firstName: String? = nil, lastName: String? = nil, phoneNumber: String? = nil,
-                email: String? = nil, locale: LocaleTag? = nil, address: UserAddress? = nil, createdAt: Date) {
-        self.retailerID = retailerID; self.userID = userID; self.firstName = firstName; self.lastName = lastName
-        self.phoneNumber = phoneNumber; self.email = email; self.locale = locale; self.address = address; self.createdAt = createdAt
+    public init(
+        retailerID: String,
+        userID: String,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        phoneNumber: String? = nil,
+        email: String? = nil,
+        locale: LocaleTag? = nil,
+        address: UserAddress? = nil,
+        createdAt: Date
+    ) {
+        self.retailerID = retailerID
+        self.userID = userID
+        self.firstName = firstName
+        self.lastName = lastName
+        self.phoneNumber = phoneNumber
+        self.email = email
+        self.locale = locale
+        self.address = address
+        self.createdAt = createdAt
     }
 }
 
@@ -81,15 +110,46 @@ public struct StoredServiceOption: Sendable, Equatable {
     public var itemsCount: Int64?
     public var unitsCount: Double?
 
-    public init(id: Int64, retailerID: String, userID: String, locationCode: String, type: ServiceOptionType, windowStart: Date,
-                windowEnd: Date, immediateHour: Int?, date: CivilDate, handoffTime: Date?, available: Bool, reasons: [String],
-                alcoholic: Bool, destination: GeoPoint, travelMinutes: Int, listedAt: Date,
-                cartTotalCents: Int64?, itemsCount: Int64?, unitsCount: Double?) {
-        self.id = id; self.retailerID = retailerID; self.userID = userID; self.locationCode = locationCode; self.type = type
-        self.windowStart = windowStart; self.windowEnd = windowEnd; self.immediateHour = immediateHour; self.date = date
-        self.handoffTime = handoffTime; self.available = available; self.reasons = reasons; self.alcoholic = alcoholic
-        self.destination = destination; self.travelMinutes = travelMinutes; self.listedAt = listedAt
-        self.cartTotalCents = cartTotalCents; self.itemsCount = itemsCount; self.unitsCount = unitsCount
+    public init(
+        id: Int64,
+        retailerID: String,
+        userID: String,
+        locationCode: String,
+        type: ServiceOptionType,
+        windowStart: Date,
+        windowEnd: Date,
+        immediateHour: Int?,
+        date: CivilDate,
+        handoffTime: Date?,
+        available: Bool,
+        reasons: [String],
+        alcoholic: Bool,
+        destination: GeoPoint,
+        travelMinutes: Int,
+        listedAt: Date,
+        cartTotalCents: Int64?,
+        itemsCount: Int64?,
+        unitsCount: Double?
+    ) {
+        self.id = id
+        self.retailerID = retailerID
+        self.userID = userID
+        self.locationCode = locationCode
+        self.type = type
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.immediateHour = immediateHour
+        self.date = date
+        self.handoffTime = handoffTime
+        self.available = available
+        self.reasons = reasons
+        self.alcoholic = alcoholic
+        self.destination = destination
+        self.travelMinutes = travelMinutes
+        self.listedAt = listedAt
+        self.cartTotalCents = cartTotalCents
+        self.itemsCount = itemsCount
+        self.unitsCount = unitsCount
     }
 
     /// §2.0.7: live until listing + 30 minutes and, for scheduled options, until the window starts.

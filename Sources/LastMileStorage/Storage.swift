@@ -63,8 +63,12 @@ public protocol Storage: Sendable {
     /// a hold, when given, must still be unreleased and unconsumed; `decide` runs on the store's commitments
     /// (without that hold) and picks the window to book (nil = no capacity); the order, the consumed hold and
     /// the `fulfillment.brand_new` event are written together. `(retailer, order_id)` is unique in the database.
-    func createOrder(_ order: OrderRecord, holdID: Int64?, now: Date,
-                     decide: @escaping @Sendable ([Commitment]) -> BookingDecision?) async throws -> CreateOrderOutcome
+    func createOrder(
+        _ order: OrderRecord,
+        holdID: Int64?,
+        now: Date,
+        decide: @escaping @Sendable ([Commitment]) -> BookingDecision?
+    ) async throws -> CreateOrderOutcome
 
     func order(retailerID: String, orderID: String) async throws -> OrderRecord?
 
@@ -73,8 +77,13 @@ public protocol Storage: Sendable {
     /// the same transaction (each also queued as a callback when the retailer subscribes to it). With
     /// `recheck`, the store's commitments without this order are checked first and the decision's window
     /// (and handoff time, when the order asked for one) is stored.
-    func updateOrder(_ order: OrderRecord, expectedStatus: OrderStatus, events: [OrderEvent], now: Date,
-                     recheck: (@Sendable ([Commitment]) -> BookingDecision?)?) async throws -> OrderUpdateOutcome
+    func updateOrder(
+        _ order: OrderRecord,
+        expectedStatus: OrderStatus,
+        events: [OrderEvent],
+        now: Date,
+        recheck: (@Sendable ([Commitment]) -> BookingDecision?)?
+    ) async throws -> OrderUpdateOutcome
 
     /// Events of an order, oldest first.
     func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent]
@@ -95,7 +104,14 @@ public protocol Storage: Sendable {
     /// Callbacks of `excludingRetailers` are left for later (their receivers already have as many attempts in
     /// flight as they may).
     /// With `onlyRetailer`, only that retailer's callbacks (its test clock may differ from the process clock).
-    func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String], onlyRetailer: String?)
+    func claimCallbacks(
+        due: Date,
+        leaseNow: Date,
+        limit: Int,
+        lease: TimeInterval,
+        excludingRetailers: [String],
+        onlyRetailer: String?
+    )
         async throws -> [CallbackDelivery]
     /// Records attempts in the delivery log and sets each callback's next state, releasing its lease, in
     /// one transaction (one commit per batch, not per callback).
@@ -127,8 +143,15 @@ extension Storage {
         try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [], onlyRetailer: nil)
     }
 
-    public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval, excludingRetailers: [String]) async throws
-        -> [CallbackDelivery] {
+    public func claimCallbacks(
+        due: Date,
+        leaseNow: Date,
+        limit: Int,
+        lease: TimeInterval,
+        excludingRetailers: [String]
+    ) async throws
+        -> [CallbackDelivery]
+    {
         try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: excludingRetailers, onlyRetailer: nil)
     }
 }
@@ -160,8 +183,14 @@ public struct OrderQuery: Sendable {
     public var afterRowID: Int64
     public var limit: Int
 
-    public init(statuses: [OrderStatus], retailerID: String, locationCode: String? = nil, driver: Driver = .any,
-                afterRowID: Int64 = 0, limit: Int = 500) {
+    public init(
+        statuses: [OrderStatus],
+        retailerID: String,
+        locationCode: String? = nil,
+        driver: Driver = .any,
+        afterRowID: Int64 = 0,
+        limit: Int = 500
+    ) {
         self.statuses = statuses
         self.retailerID = retailerID
         self.locationCode = locationCode

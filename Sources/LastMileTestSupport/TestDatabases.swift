@@ -16,8 +16,14 @@ public enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
     /// The engines available in this environment.
     public static var available: [Engine] {
         if ProcessInfo.processInfo.environment["PGHOST"].map({ !$0.isEmpty }) == true { return [.sqlite, .postgres] }
-        if !warned.withLock({ let w = $0; $0 = true; return w }) {
-            FileHandle.standardError.write(Data("note: PGHOST is not set; PostgreSQL tests are SKIPPED (scripts/test starts a server for them)\n".utf8))
+        if !warned.withLock({
+            let w = $0
+            $0 = true
+            return w
+        }) {
+            FileHandle.standardError.write(
+                Data("note: PGHOST is not set; PostgreSQL tests are SKIPPED (scripts/test starts a server for them)\n".utf8)
+            )
         }
         return [.sqlite]
     }
@@ -35,9 +41,13 @@ public enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
         case .postgres:
             let env = ProcessInfo.processInfo.environment
             let name = "lm_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
-            let admin = PostgresStorage.configuration(host: env["PGHOST"]!, port: Int(env["PGPORT"] ?? "5432") ?? 5432,
-                                                      user: env["PGUSER"] ?? "postgres", password: env["PGPASSWORD"],
-                                                      database: env["PGDATABASE"] ?? "postgres")
+            let admin = PostgresStorage.configuration(
+                host: env["PGHOST"]!,
+                port: Int(env["PGPORT"] ?? "5432") ?? 5432,
+                user: env["PGUSER"] ?? "postgres",
+                password: env["PGPASSWORD"],
+                database: env["PGDATABASE"] ?? "postgres"
+            )
             try await PostgresStorage.createDatabase(name, admin: admin)
             var config = admin
             config.database = name
@@ -54,7 +64,9 @@ public struct TestDatabase: Sendable {
     let postgres: PostgresClient.Configuration?
 
     init(engine: Engine, location: String, postgres: PostgresClient.Configuration? = nil) {
-        self.engine = engine; self.location = location; self.postgres = postgres
+        self.engine = engine
+        self.location = location
+        self.postgres = postgres
     }
 
     /// Opens the database and applies migrations.

@@ -68,7 +68,8 @@ struct BootstrapTests {
         #expect(parsed.retailers.first?.retailer.etaOptionsEnabled == true)
 
         let bad = dir.appendingPathComponent("bad.json")
-        try #"{"retailers":[{"id":"bad","stores":[{"location_code":"B","name":"B","address":{"address_line_1":"x","postal_code":"94105"},"time_zone":"Mars/Base","delivery_hours":{"monday":"9-5"}}]}]}"#
+        try
+            #"{"retailers":[{"id":"bad","stores":[{"location_code":"B","name":"B","address":{"address_line_1":"x","postal_code":"94105"},"time_zone":"Mars/Base","delivery_hours":{"monday":"9-5"}}]}]}"#
             .write(to: bad, atomically: true, encoding: .utf8)
         let storage = try freshStorage()
         try await storage.migrate()

@@ -10,8 +10,14 @@ import Testing
 
 /// An outbox bound to a test environment's storage and manual clock, with seeded jitter.
 func makeOutbox(_ env: TestEnvironment, client: HTTPClient) -> CallbackOutbox {
-    CallbackOutbox(storage: env.storage, clock: env.clock, client: client, logger: Logger(label: "test-outbox"), seed: 7,
-                   clocks: env.service.clocks)
+    CallbackOutbox(
+        storage: env.storage,
+        clock: env.clock,
+        client: client,
+        logger: Logger(label: "test-outbox"),
+        seed: 7,
+        clocks: env.service.clocks
+    )
 }
 
 /// Delivers until nothing is due (bounded).
@@ -21,8 +27,10 @@ func drain(_ outbox: CallbackOutbox) async {
 
 @Suite("Callbacks (§3): outbox, OAuth, signatures, retries", .serialized)
 struct CallbackTests {
-    @Test("one order through the sandbox: every event of §3.6 arrives with its envelope, a Bearer token and a valid signature",
-          arguments: Engine.available)
+    @Test(
+        "one order through the sandbox: every event of §3.6 arrives with its envelope, a Bearer token and a valid signature",
+        arguments: Engine.available
+    )
     func lifecycle(engine: Engine) async throws {
         let receiver = try await CallbackReceiver.start()
         let http = CallbackOutbox.makeHTTPClient()
@@ -31,13 +39,23 @@ struct CallbackTests {
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
-            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: token, #"{"bags_count":3,"bag_label":"HOPPER-3"}"#).status == .ok)
-            #expect(try await c.post("/v2/fulfillment_sandbox/orders/D-1/callbacks", token: token, #"{"event_name":"late_delivery"}"#).json["success"]?.bool == true)
-            let shopper = try #require(try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, #"{"phone":"+14155550001"}"#).json["id"]?.int)
+            #expect(
+                try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: token, #"{"bags_count":3,"bag_label":"HOPPER-3"}"#).status
+                    == .ok
+            )
+            #expect(
+                try await c.post("/v2/fulfillment_sandbox/orders/D-1/callbacks", token: token, #"{"event_name":"late_delivery"}"#).json["success"]?
+                    .bool == true
+            )
+            let shopper = try #require(
+                try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, #"{"phone":"+14155550001"}"#).json["id"]?.int
+            )
             let batch = try await c.post("/v2/fulfillment_sandbox/batches", token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"D-1"}]}"#)
             #expect(batch.json["workflow_state"]?.stringValue == "acknowledged_for_delivery", "\(batch.text)")
             let batchID = try #require(batch.json["id"]?.int)
-            #expect(try await c.post("/v2/fulfillment_sandbox/batches/\(batchID)/advance", token: token).json["workflow_state"]?.stringValue == "at_store")
+            #expect(
+                try await c.post("/v2/fulfillment_sandbox/batches/\(batchID)/advance", token: token).json["workflow_state"]?.stringValue == "at_store"
+            )
             let done = try await c.post("/v2/fulfillment_sandbox/batches/\(batchID)/advance", token: token, #"{"workflow_state":"completed"}"#)
             #expect(done.json["workflow_state"]?.stringValue == "completed")
             let order = try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token)
@@ -51,8 +69,13 @@ struct CallbackTests {
         // Delivered concurrently, so in any order (§3.4); event ids follow the order of occurrence.
         let got = receiver.received.sorted { Int64($0.eventID)! < Int64($1.eventID)! }
         let d1 = got.filter { $0.json["event_metadata"]?["order_id"]?.stringValue == "D-1" }.map(\.name)
-        #expect(d1 == ["brand_new", "staged", "late_delivery", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified",
-                       "delivering", "order_location", "arrival_at_customer", "delivered"].map { "fulfillment.\($0)" })
+        #expect(
+            d1
+                == [
+                    "brand_new", "staged", "late_delivery", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified",
+                    "delivering", "order_location", "arrival_at_customer", "delivered",
+                ].map { "fulfillment.\($0)" }
+        )
         let d2 = got.filter { $0.json["event_metadata"]?["order_id"]?.stringValue == "D-2" }.map(\.name)
         #expect(d2 == ["fulfillment.brand_new", "fulfillment.rescheduled", "fulfillment.canceled"])
         // One token for all of them, fetched with form-encoded client credentials and the scope.
@@ -65,23 +88,51 @@ struct CallbackTests {
             let id = try #require(r.headers[.init("webhook-id")!])
             let ts = try #require(r.headers[.init("webhook-timestamp")!].flatMap(Int.init))
             #expect(id == r.eventID && Int64(id)! > 1 << 53)
-            #expect(r.headers[.init("webhook-signature")!] == WebhookSigner.signature(
-                eventID: id, timestamp: ts, body: Array(r.body.utf8), secrets: ["whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"]))
+            #expect(
+                r.headers[.init("webhook-signature")!]
+                    == WebhookSigner.signature(
+                        eventID: id,
+                        timestamp: ts,
+                        body: Array(r.body.utf8),
+                        secrets: ["whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"]
+                    )
+            )
             #expect(r.json["event_timestamp"]?.stringValue?.hasSuffix("Z") == true)
         }
         func meta(_ name: String, _ order: String = "D-1") -> JSONValue? {
             got.first { $0.name == "fulfillment.\(name)" && $0.json["event_metadata"]?["order_id"]?.stringValue == order }?.json["event_metadata"]
         }
-        #expect(meta("brand_new") == (try JSONValue.parse(Data(#"{"order_id":"D-1","order_url":null,"store_location":"SF-001","delivery_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}"#.utf8))))
-        #expect(meta("staged") == (try JSONValue.parse(Data(#"{"order_id":"D-1","store_location":"SF-001","bag_label":"HOPPER-3","bags_count":3}"#.utf8))))
-        #expect(meta("late_delivery")?["new_window"] == (try JSONValue.parse(Data(#"{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:30:00Z"}"#.utf8))))
-        #expect(meta("at_store_eta")?["eta"]?.stringValue == "2025-06-10T23:20:00Z") // now + 15 minutes
+        #expect(
+            meta("brand_new")
+                == (try JSONValue.parse(
+                    Data(
+                        #"{"order_id":"D-1","order_url":null,"store_location":"SF-001","delivery_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}"#
+                            .utf8
+                    )
+                ))
+        )
+        #expect(
+            meta("staged") == (try JSONValue.parse(Data(#"{"order_id":"D-1","store_location":"SF-001","bag_label":"HOPPER-3","bags_count":3}"#.utf8)))
+        )
+        #expect(
+            meta("late_delivery")?["new_window"]
+                == (try JSONValue.parse(Data(#"{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:30:00Z"}"#.utf8)))
+        )
+        #expect(meta("at_store_eta")?["eta"]?.stringValue == "2025-06-10T23:20:00Z")  // now + 15 minutes
         #expect(meta("at_store_eta")?["bag_label"]?.stringValue == "HOPPER-3")
         #expect(meta("bags_verified")?["bags_count"]?.int == 3)
         #expect(meta("order_location")?["coordinates"] == .object(["latitude": .number(37.792), "longitude": .number(-122.3934)]))
         #expect(meta("delivering")?["eta"] != nil && meta("delivering")?["delivery_window"] != nil)
         #expect(meta("delivered")?["delivered_at"]?.stringValue == "2025-06-10T23:05:00Z")
-        #expect(meta("rescheduled", "D-2") == (try JSONValue.parse(Data(#"{"order_id":"D-2","new_window":{"starts_at":"2025-06-11T03:00:00Z","ends_at":"2025-06-11T05:00:00Z"},"previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}"#.utf8))))
+        #expect(
+            meta("rescheduled", "D-2")
+                == (try JSONValue.parse(
+                    Data(
+                        #"{"order_id":"D-2","new_window":{"starts_at":"2025-06-11T03:00:00Z","ends_at":"2025-06-11T05:00:00Z"},"previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}"#
+                            .utf8
+                    )
+                ))
+        )
         #expect(meta("canceled", "D-2")?["cancellation_reason"]?.stringValue == "instacart_driven")
         // The delivery log agrees: all delivered, one attempt each.
         let log = try await env.storage.callbackDeliveries(retailerID: "alpha", orderID: nil, limit: 100)
@@ -104,8 +155,8 @@ struct CallbackTests {
         var log = try await env.storage.callbackDeliveries(retailerID: nil, orderID: "D-1", limit: 10)
         #expect(log.first?.state == .pending && log.first?.attempts == 1 && log.first?.lastResult == "HTTP 500")
         let wait = try #require(log.first?.nextAttemptAt).timeIntervalSince(dispatchNow)
-        #expect(wait >= 24 && wait <= 36) // 30 s ± 20 %
-        #expect(await outbox.deliverDue() == 0) // not due yet
+        #expect(wait >= 24 && wait <= 36)  // 30 s ± 20 %
+        #expect(await outbox.deliverDue() == 0)  // not due yet
         env.clock.advance(by: 37)
         #expect(await outbox.deliverDue() == 1)
         log = try await env.storage.callbackDeliveries(retailerID: nil, orderID: "D-1", limit: 10)
@@ -122,7 +173,10 @@ struct CallbackTests {
         #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="retry"}"#))
         #expect(metrics.text.contains(#"lastmile_callback_attempts_total{outcome="delivered"}"#))
-        #expect(metrics.text.contains(#"lastmile_http_requests_total{route="POST /v2/fulfillment/lastmile/orders",status="200"}"#), "\(metrics.text.prefix(2000))")
+        #expect(
+            metrics.text.contains(#"lastmile_http_requests_total{route="POST /v2/fulfillment/lastmile/orders",status="200"}"#),
+            "\(metrics.text.prefix(2000))"
+        )
         // Unknown paths share one label (the /metrics request above, and a trailing slash the trie would have matched).
         #expect(metrics.text.contains(#"lastmile_http_requests_total{route="unmatched",status="404"}"#))
         #expect(!metrics.text.contains("/metrics\""))
@@ -168,9 +222,9 @@ struct CallbackTests {
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
         }
-        #expect(await outbox.deliverDue() == 1) // refused
+        #expect(await outbox.deliverDue() == 1)  // refused
         let receiver = try await CallbackReceiver.start(port: port)
-        env.clock.advance(by: 25 * 3600) // e.g. the service was down for a day
+        env.clock.advance(by: 25 * 3600)  // e.g. the service was down for a day
         #expect(await outbox.deliverDue() == 1)
         let log = try await env.storage.callbackDeliveries(retailerID: nil, orderID: "D-1", limit: 1)
         #expect(log.first?.state == .failed && log.first?.attempts == 2, "\(log)")
@@ -183,8 +237,11 @@ struct CallbackTests {
     func subscriptionsAndTokenRefresh(engine: Engine) async throws {
         let receiver = try await CallbackReceiver.start()
         let http = CallbackOutbox.makeHTTPClient()
-        let env = try await TestEnvironment(engine: engine, now: dispatchNow,
-                                            config: CallbackReceiver.config(port: receiver.port, events: ["fulfillment.staged", "canceled"]))
+        let env = try await TestEnvironment(
+            engine: engine,
+            now: dispatchNow,
+            config: CallbackReceiver.config(port: receiver.port, events: ["fulfillment.staged", "canceled"])
+        )
         let outbox = makeOutbox(env, client: http)
         try await env.run { c in
             let token = try await c.token()
@@ -204,8 +261,10 @@ struct CallbackTests {
         #expect(receiver.received.last?.headers[.authorization] == "Bearer tok-2")
         let log = try await env.storage.callbackDeliveries(retailerID: nil, orderID: "D-1", limit: 10)
         #expect(log.allSatisfy { $0.attempts == 1 && $0.state == .delivered })
-        #expect(try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").map(\.type)
-                == ["fulfillment.brand_new", "fulfillment.staged", "fulfillment.canceled"])
+        #expect(
+            try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").map(\.type)
+                == ["fulfillment.brand_new", "fulfillment.staged", "fulfillment.canceled"]
+        )
         try await http.shutdown()
         await receiver.stop()
     }

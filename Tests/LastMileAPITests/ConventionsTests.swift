@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import LastMileCore
 import Testing
@@ -10,9 +11,11 @@ struct ConventionsTests {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
             let token = try await c.token()
-            for (method, path) in [(HTTPRequest.Method.get, "/v2/nope"), (.get, "/v2/fulfillment/users"), (.post, "/v2/fulfillment/users/"),
-                                   (.post, "/v2/fulfillment/users//service_options/cart/last_mile"), (.post, "/V2/fulfillment/users"),
-                                   (.post, "/v2/fulfillment_sandbox/shoppers/x")] {
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/v2/nope"), (.get, "/v2/fulfillment/users"), (.post, "/v2/fulfillment/users/"),
+                (.post, "/v2/fulfillment/users//service_options/cart/last_mile"), (.post, "/V2/fulfillment/users"),
+                (.post, "/v2/fulfillment_sandbox/shoppers/x"),
+            ] {
                 let r = try await c.request(method, path, token: token, body: "{}")
                 r.expectError(.notFound, "Resource not found", code: 4000, key: nil)
             }
@@ -73,10 +76,21 @@ struct ConventionsTests {
             (try await c.post("/v2/fulfillment/users", token: token, "[1,2]"))
                 .expectError(.badRequest, "The request body must be a JSON object.", key: "body")
             // A charset parameter is fine; a missing Content-Type is JSON.
-            let charset = try await c.request(.post, "/v2/fulfillment/users", token: token, body: #"{"user_id":"u1","first_name":"A"}"#,
-                                              contentType: "application/json; charset=utf-8")
+            let charset = try await c.request(
+                .post,
+                "/v2/fulfillment/users",
+                token: token,
+                body: #"{"user_id":"u1","first_name":"A"}"#,
+                contentType: "application/json; charset=utf-8"
+            )
             #expect(charset.status == .ok)
-            let noType = try await c.request(.post, "/v2/fulfillment/users", token: token, body: #"{"user_id":"u2","first_name":"B"}"#, contentType: nil)
+            let noType = try await c.request(
+                .post,
+                "/v2/fulfillment/users",
+                token: token,
+                body: #"{"user_id":"u2","first_name":"B"}"#,
+                contentType: nil
+            )
             #expect(noType.status == .ok, "\(noType.text)")
             // Absent body → {} → validation of required fields.
             let empty = try await c.request(.post, "/v2/fulfillment/users", token: token)
@@ -98,7 +112,10 @@ struct ConventionsTests {
         }
     }
 
-    @Test("per-retailer rate limit: RateLimit-* headers, 429/2003 with Retry-After, rejected requests not counted, retailers independent", arguments: Engine.available)
+    @Test(
+        "per-retailer rate limit: RateLimit-* headers, 429/2003 with Retry-After, rejected requests not counted, retailers independent",
+        arguments: Engine.available
+    )
     func rateLimit(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine)
         try await env.run { c in
@@ -135,8 +152,6 @@ struct ConventionsTests {
     }
 }
 
-import GRDB
-
 @Suite("Storage unavailable")
 struct StorageUnavailableTests {
     @Test("a write blocked by another connection's lock answers 503/2003 with Retry-After; nothing is lost")
@@ -147,7 +162,7 @@ struct StorageUnavailableTests {
             try await c.createUser("before", token: token)
             // Another process-like connection holds the write lock.
             var config = Configuration()
-            config.allowsUnsafeTransactions = true // the lock must outlive one database access
+            config.allowsUnsafeTransactions = true  // the lock must outlive one database access
             let other = try DatabaseQueue(path: env.databasePath, configuration: config)
             try await other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
             let blocked = try await c.post("/v2/fulfillment/users", token: token, #"{"user_id":"during","first_name":"B"}"#)

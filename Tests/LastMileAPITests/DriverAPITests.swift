@@ -5,17 +5,27 @@ import Testing
 
 @Suite("Driver API (project addition)")
 struct DriverAPITests {
-    @Test("a driver signs in with its own credentials, takes an offer and reports every step; callbacks follow §2.0.9",
-          arguments: Engine.available)
+    @Test(
+        "a driver signs in with its own credentials, takes an offer and reports every step; callbacks follow §2.0.9",
+        arguments: Engine.available
+    )
     func driverJourney(engine: Engine) async throws {
-        let env = try await TestEnvironment(engine: engine, now: dispatchNow,
-                                            config: CallbackReceiver.config(port: 9, drivers: true))
+        let env = try await TestEnvironment(
+            engine: engine,
+            now: dispatchNow,
+            config: CallbackReceiver.config(port: 9, drivers: true)
+        )
         try await env.run { c in
             let retailer = try await c.token()
             let driver = try await c.token("drv-1", "driver-client-secret-1")
             let other = try await c.token("drv-2", "driver-client-secret-2")
             // Scopes keep the two worlds apart.
-            (try await c.request(.get, "/driver/v1/offers", token: retailer)).expectError(.forbidden, "The access token does not grant access to this resource.", code: 4001, key: nil)
+            (try await c.request(.get, "/driver/v1/offers", token: retailer)).expectError(
+                .forbidden,
+                "The access token does not grant access to this resource.",
+                code: 4001,
+                key: nil
+            )
             (try await c.post("/v2/fulfillment/lastmile/orders", token: driver, dispatchBody("D-0")))
                 .expectError(.forbidden, "The access token does not grant access to this resource.", code: 4001, key: nil)
 
@@ -23,17 +33,40 @@ struct DriverAPITests {
             #expect(created.status == .ok, "\(created.text)")
 
             #expect(try await c.request(.get, "/driver/v1/offers", token: driver).json["offers"]?.array?.isEmpty == true)
-            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: retailer, #"{"bags_count":2,"bag_label":"HOPPER-2"}"#).status == .ok)
+            #expect(
+                try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: retailer, #"{"bags_count":2,"bag_label":"HOPPER-2"}"#).status
+                    == .ok
+            )
             let offers = try await c.request(.get, "/driver/v1/offers", token: driver)
             #expect(offers.json["offers"]?[0]?["order_id"]?.stringValue == "D-1", "\(offers.text)")
             #expect(offers.json["offers"]?[0]?["bag_label"]?.stringValue == "HOPPER-2")
-            (try await c.post("/driver/v1/orders/D-1/arrived_at_store", token: driver)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post("/driver/v1/orders/D-1/arrived_at_store", token: driver)).expectError(
+                .notFound,
+                "Resource not found",
+                code: 4000,
+                key: nil
+            )
 
             let accepted = try await c.post("/driver/v1/orders/D-1/accept", token: driver, #"{"minutes_to_store":10}"#)
             #expect(accepted.json["status"]?.stringValue == "acknowledged_for_delivery", "\(accepted.text)")
-            (try await c.post("/driver/v1/orders/D-1/accept", token: other)).expectError(.badRequest, "Order has already been accepted by another driver", code: 2000, key: nil)
-            (try await c.post("/driver/v1/orders/D-1/arrived_at_store", token: other)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
-            (try await c.post("/driver/v1/orders/D-1/departed", token: driver)).expectError(.badRequest, "Not allowed while the order is acknowledged_for_delivery", code: 2000, key: nil)
+            (try await c.post("/driver/v1/orders/D-1/accept", token: other)).expectError(
+                .badRequest,
+                "Order has already been accepted by another driver",
+                code: 2000,
+                key: nil
+            )
+            (try await c.post("/driver/v1/orders/D-1/arrived_at_store", token: other)).expectError(
+                .notFound,
+                "Resource not found",
+                code: 4000,
+                key: nil
+            )
+            (try await c.post("/driver/v1/orders/D-1/departed", token: driver)).expectError(
+                .badRequest,
+                "Not allowed while the order is acknowledged_for_delivery",
+                code: 2000,
+                key: nil
+            )
             #expect(try await c.request(.get, "/driver/v1/orders", token: driver).json["orders"]?.array?.count == 1)
             // The retailer can no longer update or stage it, but can still cancel (§2.0.9).
             env.clock.advance(by: 600)
@@ -50,8 +83,10 @@ struct DriverAPITests {
             env.clock.advance(by: 20)
             #expect(try await c.post("/driver/v1/orders/D-1/location", token: driver, #"{"latitude":37.785,"longitude":-122.398}"#).status == .ok)
             let pc = try await c.token("alpha-pc", "alpha-client-secret-3")
-            #expect(try await c.request(.get, "/v2/post_checkout/orders/D-1/location", token: pc).json
-                    == .object(["coordinates": .object(["latitude": .number(37.785), "longitude": .number(-122.398)])]))
+            #expect(
+                try await c.request(.get, "/v2/post_checkout/orders/D-1/location", token: pc).json
+                    == .object(["coordinates": .object(["latitude": .number(37.785), "longitude": .number(-122.398)])])
+            )
             // Far away after the window: late.
             env.clock.set(to: Timestamp.parse("2025-06-11T02:55:00Z")!)
             #expect(try await c.post("/driver/v1/orders/D-1/location", token: driver, #"{"latitude":37.9,"longitude":-122.3}"#).status == .ok)
@@ -63,11 +98,16 @@ struct DriverAPITests {
             #expect(order.json["fulfillment_details"]?["delivered_at"]?.stringValue == "2025-06-11T02:55:00Z")
         }
         let events = try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1")
-        #expect(events.map(\.type) == ["brand_new", "staged", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified",
-                                       "delivering", "order_location", "order_location", "order_location", "late_delivery", "customer_missing",
-                                       "arrival_at_customer", "delivered"].map { "fulfillment.\($0)" })
+        #expect(
+            events.map(\.type)
+                == [
+                    "brand_new", "staged", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified",
+                    "delivering", "order_location", "order_location", "order_location", "late_delivery", "customer_missing",
+                    "arrival_at_customer", "delivered",
+                ].map { "fulfillment.\($0)" }
+        )
         let eta = try JSONValue.parse(Data(try #require(events.first { $0.type == "fulfillment.at_store_eta" }).metadata.utf8))
-        #expect(eta["eta"]?.stringValue == "2025-06-10T23:15:00Z") // accepted at 23:05 with 10 minutes to the store
+        #expect(eta["eta"]?.stringValue == "2025-06-10T23:15:00Z")  // accepted at 23:05 with 10 minutes to the store
         let late = try JSONValue.parse(Data(try #require(events.first { $0.type == "fulfillment.late_delivery" }).metadata.utf8))
         #expect(late["new_window"]?["ends_at"]?.stringValue.map { $0 > "2025-06-11T03:00:00Z" } == true, "\(late)")
     }

@@ -34,7 +34,15 @@ struct FulfillmentConformanceTests {
             check(batch, "post", batches)
             check(try await c.post(batches, token: token, #"{"shopper_id":1,"orders":[{"id":"D-1"}]}"#), "post", batches)
             let advance = "/v2/fulfillment_sandbox/batches/{batch_id}/advance"
-            check(try await c.post("/v2/fulfillment_sandbox/batches/\(batch.json["id"]!.int!)/advance", token: token, #"{"workflow_state":"completed"}"#), "post", advance)
+            check(
+                try await c.post(
+                    "/v2/fulfillment_sandbox/batches/\(batch.json["id"]!.int!)/advance",
+                    token: token,
+                    #"{"workflow_state":"completed"}"#
+                ),
+                "post",
+                advance
+            )
             check(try await c.post("/v2/fulfillment_sandbox/batches/x/advance", token: token), "post", advance)
             check(try await c.post("/v2/fulfillment_sandbox/batches/1/advance", token: token), "post", advance)
             let simulate = "/v2/fulfillment_sandbox/orders/{order_id}/callbacks"
@@ -47,15 +55,19 @@ struct FulfillmentConformanceTests {
 
             #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-3/staged", token: token, #"{"bags_count":1}"#).status == .ok)
             check(try await c.request(.get, "/driver/v1/offers", token: driver), "get", "/driver/v1/offers")
-            check(try await c.request(.get, "/driver/v1/offers", token: token), "get", "/driver/v1/offers") // 403
+            check(try await c.request(.get, "/driver/v1/offers", token: token), "get", "/driver/v1/offers")  // 403
             let o = "/driver/v1/orders/{order_id}/"
             check(try await c.post("/driver/v1/orders/D-3/accept", token: driver), "post", o + "accept")
             check(try await c.request(.get, "/driver/v1/orders", token: driver), "get", "/driver/v1/orders")
-            check(try await c.post("/driver/v1/orders/D-3/departed", token: driver), "post", o + "departed") // 400 state
+            check(try await c.post("/driver/v1/orders/D-3/departed", token: driver), "post", o + "departed")  // 400 state
             for step in ["arrived_at_store", "bags_verified", "departed"] {
                 check(try await c.post("/driver/v1/orders/D-3/\(step)", token: driver), "post", o + step)
             }
-            check(try await c.post("/driver/v1/orders/D-3/location", token: driver, #"{"latitude":37.78,"longitude":-122.39}"#), "post", o + "location")
+            check(
+                try await c.post("/driver/v1/orders/D-3/location", token: driver, #"{"latitude":37.78,"longitude":-122.39}"#),
+                "post",
+                o + "location"
+            )
             check(try await c.post("/driver/v1/orders/D-3/location", token: driver, "{}"), "post", o + "location")
             for step in ["customer_missing", "arrived_at_customer", "delivered"] {
                 check(try await c.post("/driver/v1/orders/D-3/\(step)", token: driver), "post", o + step)

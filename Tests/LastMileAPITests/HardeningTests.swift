@@ -1,12 +1,12 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import LastMileAPI
 import LastMileCore
 import LastMileFleet
 import LastMileSQLite
 import LastMileStorage
-import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOPosix
@@ -50,7 +50,10 @@ struct HardeningTests {
         let env = try await TestEnvironment()
         try await env.run { c in
             let padding = String(repeating: "x", count: 5_000)
-            let r = try await c.post("/v2/oauth/token", #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials","pad":"\#(padding)"}"#)
+            let r = try await c.post(
+                "/v2/oauth/token",
+                #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials","pad":"\#(padding)"}"#
+            )
             #expect(r.status == .contentTooLarge && r.json["error"]?.stringValue == "invalid_request", "\(r.text)")
         }
     }
@@ -73,8 +76,11 @@ struct HardeningTests {
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("S-1")).status == .ok)
             let long = String(repeating: "a\u{301}", count: 51)
             let staged = try await c.post("/v2/fulfillment/lastmile/orders/S-1/staged", token: token, #"{"bag_scan_codes":["\#(long)","A\u0001B"]}"#)
-            #expect(staged.json["error"]?["errors"]?.array?.compactMap { $0["error"]?["message"]?.stringValue }
-                    == ["is too long (maximum is 100 characters)", "must not contain control characters"], "\(staged.text)")
+            #expect(
+                staged.json["error"]?["errors"]?.array?.compactMap { $0["error"]?["message"]?.stringValue }
+                    == ["is too long (maximum is 100 characters)", "must not contain control characters"],
+                "\(staged.text)"
+            )
             // Sandbox: any E.164 phone; batch ids in decimal digits only.
             #expect(try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, #"{"phone":"+1234567"}"#).status == .ok)
             try await c.post("/v2/fulfillment_sandbox/batches/+1/advance", token: token)
@@ -103,16 +109,29 @@ struct HardeningTests {
         try await env.run { c in
             let wrong = #"{"client_id":"alpha","client_secret":"not-the-secret-000","grant_type":"client_credentials"}"#
             for _ in 0..<6 { #expect(try await c.post("/v2/oauth/token", wrong).status == .unauthorized) }
-            let blocked = try await c.post("/v2/oauth/token", #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#)
+            let blocked = try await c.post(
+                "/v2/oauth/token",
+                #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#
+            )
             #expect(blocked.status == .tooManyRequests && blocked.json["error"]?.stringValue == "slow_down", "\(blocked.text)")
             #expect(blocked.headers[.retryAfter].flatMap(Int.init).map { $0 >= 1 } == true)
             // Another client is not affected.
-            #expect(try await c.post("/v2/oauth/token", #"{"client_id":"alpha-2","client_secret":"alpha-client-secret-2","grant_type":"client_credentials"}"#).status == .ok)
+            #expect(
+                try await c.post(
+                    "/v2/oauth/token",
+                    #"{"client_id":"alpha-2","client_secret":"alpha-client-secret-2","grant_type":"client_credentials"}"#
+                ).status == .ok
+            )
             env.monotonic.advance(by: 2)
             _ = try await c.token()
             // Success cleared the count: one more wrong secret is an ordinary 401.
             #expect(try await c.post("/v2/oauth/token", wrong).status == .unauthorized)
-            #expect(try await c.post("/v2/oauth/token", #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#).status == .ok)
+            #expect(
+                try await c.post(
+                    "/v2/oauth/token",
+                    #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#
+                ).status == .ok
+            )
         }
     }
 
@@ -124,8 +143,14 @@ struct HardeningTests {
             let body = #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#
             var statuses: [HTTPResponse.Status] = []
             for address in ["198.51.100.1", "198.51.100.1", "198.51.100.1", "198.51.100.2"] {
-                statuses.append(try await c.request(.post, "/v2/oauth/token", body: body,
-                                                    headers: ["X-Forwarded-For": "203.0.113.9, \(address)"]).status)
+                statuses.append(
+                    try await c.request(
+                        .post,
+                        "/v2/oauth/token",
+                        body: body,
+                        headers: ["X-Forwarded-For": "203.0.113.9, \(address)"]
+                    ).status
+                )
             }
             #expect(statuses == [.ok, .ok, .tooManyRequests, .ok])
         }
@@ -184,12 +209,18 @@ struct HardeningTests {
         }
         #expect(load("http://127.0.0.1:1/callbacks", tokenURL: "http://127.0.0.1:1/oauth/token", production: false) == nil)
         #expect(load("https://hooks.example.com/cb", tokenURL: "https://auth.example.com/token", production: true) == nil)
-        #expect(load("https://hooks.example.com/cb", tokenURL: "http://auth.example.com/token", production: true)?
-            .contains("callbacks.token_url: must be https:// in production mode") == true)
-        #expect(load("https://169.254.169.254/latest", tokenURL: "https://auth.example.com/token", production: true)?
-            .contains("callbacks.callback_url: must not be a loopback, private or link-local address") == true)
-        #expect(load("https://hooks.example.com/cb", tokenURL: "https://localhost/token", production: true)?
-            .contains("callbacks.token_url: must not name a loopback host") == true)
+        #expect(
+            load("https://hooks.example.com/cb", tokenURL: "http://auth.example.com/token", production: true)?
+                .contains("callbacks.token_url: must be https:// in production mode") == true
+        )
+        #expect(
+            load("https://169.254.169.254/latest", tokenURL: "https://auth.example.com/token", production: true)?
+                .contains("callbacks.callback_url: must not be a loopback, private or link-local address") == true
+        )
+        #expect(
+            load("https://hooks.example.com/cb", tokenURL: "https://localhost/token", production: true)?
+                .contains("callbacks.token_url: must not name a loopback host") == true
+        )
         #expect(load("https://10.1.2.3/cb", tokenURL: "https://auth.example.com/token", production: true, allow: ["10.1.2.3"]) == nil)
     }
 
@@ -220,14 +251,24 @@ struct HardeningTests {
             "callbacks": { "callback_url": "http://127.0.0.1:\(receiver.port)/callbacks", "token_url": "http://127.0.0.1:\(receiver.port)/oauth/token",
               "client_id": "\(CallbackReceiver.clientID)", "client_secret": "\(CallbackReceiver.clientSecret)", "scope": "callbacks" },
             """
-        config = config.replacingOccurrences(of: #""id": "beta", "name": "Beta Grocers","#, with: #""id": "beta", "name": "Beta Grocers", "# + betaCallbacks)
-            .replacingOccurrences(of: #""location_code": "B-001""#, with: #""location_code": "SF-001""#)
+        config = config.replacingOccurrences(
+            of: #""id": "beta", "name": "Beta Grocers","#,
+            with: #""id": "beta", "name": "Beta Grocers", "# + betaCallbacks
+        )
+        .replacingOccurrences(of: #""location_code": "B-001""#, with: #""location_code": "SF-001""#)
         let env = try await TestEnvironment(now: dispatchNow, config: config)
         var limits = CallbackOutbox.Limits()
         limits.attemptTimeout = .seconds(2)
         limits.perRetailer = 2
-        let outbox = CallbackOutbox(storage: env.storage, clock: env.clock, client: http, logger: Logger(label: "test-outbox"), seed: 7,
-                                    limits: limits, clocks: env.service.clocks)
+        let outbox = CallbackOutbox(
+            storage: env.storage,
+            clock: env.clock,
+            client: http,
+            logger: Logger(label: "test-outbox"),
+            seed: 7,
+            limits: limits,
+            clocks: env.service.clocks
+        )
         try await env.run { c in
             let alpha = try await c.token()
             for i in 1...4 { #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: alpha, dispatchBody("A-\(i)")).status == .ok) }
@@ -314,7 +355,7 @@ struct HardeningTests {
         do {
             let group = MultiThreadedEventLoopGroup.singleton
             let first = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
-            try await Task.sleep(for: .milliseconds(300)) // accepted: the server is at its limit
+            try await Task.sleep(for: .milliseconds(300))  // accepted: the server is at its limit
             let answer = FirstBytes()
             let second = try await ClientBootstrap(group: group)
                 .channelInitializer { channel in channel.pipeline.addHandler(answer) }

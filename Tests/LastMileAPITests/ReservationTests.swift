@@ -6,15 +6,16 @@ import Testing
 /// One store, one driver on shift 08:00–21:00 local, 2 minutes from 94105: a trip takes 5 + 2 + 5 + 2 = 14
 /// minutes, so the 18:00–20:00 window (01:00–03:00Z) fits arrivals at 01:00, 01:14, …, 02:52: exactly 9.
 let capacityConfigJSON = """
-{ "retailers": [ { "id": "cap", "oauth_clients": [ { "client_id": "cap", "client_secret": "cap-client-secret-1" } ],
-  "stores": [ { "location_code": "CAP-1", "name": "One Driver",
-    "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
-    "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles", "scheduling_horizon_days": 1,
-    "delivery_hours": { "default": "08:00-21:00" },
-    "driver_shifts": [ { "driver_id": "solo", "start": "08:00", "end": "21:00" } ] } ] } ] }
-"""
+    { "retailers": [ { "id": "cap", "oauth_clients": [ { "client_id": "cap", "client_secret": "cap-client-secret-1" } ],
+      "stores": [ { "location_code": "CAP-1", "name": "One Driver",
+        "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
+        "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles", "scheduling_horizon_days": 1,
+        "delivery_hours": { "default": "08:00-21:00" },
+        "driver_shifts": [ { "driver_id": "solo", "start": "08:00", "end": "21:00" } ] } ] } ] }
+    """
 
-let windowBody = #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"CAP-1","cart_total_cents":1,"items_count":1,"desired_windows":[{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}]}"#
+let windowBody =
+    #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"CAP-1","cart_total_cents":1,"items_count":1,"desired_windows":[{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}]}"#
 
 @Suite("Reservations (§2.5, §2.0.8)")
 struct ReservationTests {
@@ -24,8 +25,11 @@ struct ReservationTests {
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("cust-4821", token: token)
-            let list = try await c.post("/v2/fulfillment/users/cust-4821/service_options/cart/last_mile", token: token,
-                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#)
+            let list = try await c.post(
+                "/v2/fulfillment/users/cust-4821/service_options/cart/last_mile",
+                token: token,
+                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#
+            )
             let listed = try #require(list.json["service_options"]?[1])
             let id = try #require(listed["id"]?.int)
             env.clock.advance(by: 88)
@@ -37,7 +41,11 @@ struct ReservationTests {
             #expect((hold["id"]?.int ?? 0) > 0)
 
             let ref = try #require(listed["service_option_reference"]?.stringValue)
-            let byRef = try await c.post("/v2/fulfillment/users/cust-4821/service_options/reserve", token: token, #"{"service_option_reference":"\#(ref)"}"#)
+            let byRef = try await c.post(
+                "/v2/fulfillment/users/cust-4821/service_options/reserve",
+                token: token,
+                #"{"service_option_reference":"\#(ref)"}"#
+            )
             #expect(byRef.status == .ok, "\(byRef.text)")
             #expect(byRef.json["service_option_hold"]?["service_option"] == listed)
             #expect(byRef.json["service_option_hold"]?["id"] != hold["id"])
@@ -59,8 +67,11 @@ struct ReservationTests {
                 (try await c.post("/v2/fulfillment/users/u1/service_options/\(bad)/reserve", token: token))
                     .expectError(.badRequest, "must be an integer", key: "service_option_id")
             }
-            let list = try await c.post("/v2/fulfillment/users/u1/service_options/cart/last_mile", token: token,
-                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105","city":"San Francisco"},"location_code":"SF-001","cart_total_cents":1,"items_count":1,"alcoholic":true}"#)
+            let list = try await c.post(
+                "/v2/fulfillment/users/u1/service_options/cart/last_mile",
+                token: token,
+                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105","city":"San Francisco"},"location_code":"SF-001","cart_total_cents":1,"items_count":1,"alcoholic":true}"#
+            )
             let options = try #require(list.json["service_options"]?.array)
             let good = try #require(options.first?["id"]?.int)
             let unavailable = try #require(options.first { $0["availability"]?["available"]?.bool == false }?["id"]?.int)
@@ -97,26 +108,37 @@ struct ReservationTests {
             try await c.createUser("u2", token: token)
             let path = "/v2/fulfillment/users/u1/service_options/reserve"
             (try await c.post(path, token: token, "{}")).expectError(.badRequest, "can't be blank", key: "service_option_reference")
-            (try await c.post(path, token: token, #"{"service_option_reference":5}"#)).expectError(.badRequest, "must be a string", key: "service_option_reference")
+            (try await c.post(path, token: token, #"{"service_option_reference":5}"#)).expectError(
+                .badRequest,
+                "must be a string",
+                key: "service_option_reference"
+            )
             (try await c.post(path, token: token, #"{"service_option_reference":"\#(String(repeating: "a", count: 2049))"}"#))
                 .expectError(.badRequest, "is too long (maximum is 2048 characters)", key: "service_option_reference")
             (try await c.post("/v2/fulfillment/users/ghost/service_options/reserve", token: token, #"{"service_option_reference":"x"}"#))
                 .expectError(.badRequest, "User Not Found", key: "user_id")
-            let list = try await c.post("/v2/fulfillment/users/u2/service_options/cart/last_mile", token: token,
-                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#)
+            let list = try await c.post(
+                "/v2/fulfillment/users/u2/service_options/cart/last_mile",
+                token: token,
+                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#
+            )
             let option = try #require(list.json["service_options"]?[1])
             let ref = try #require(option["service_option_reference"]?.stringValue)
             let decoded = try #require(ServiceOptionReference.decode(ref))
             var tampered = decoded
             tampered.end = decoded.end!.addingTimeInterval(3600)
-            for reference in ["not base64 !", "e30=", ref /* u2's option */, tampered.encoded] {
+            // `ref` is u2's option.
+            for reference in ["not base64 !", "e30=", ref, tampered.encoded] {
                 (try await c.post(path, token: token, #"{"service_option_reference":"\#(reference)"}"#))
                     .expectError(.badRequest, "Service option not found", key: "service_option_reference")
             }
         }
     }
 
-    @Test("200 concurrent reserves against a window with capacity for 9: exactly 9 holds, the rest 'no longer available'", arguments: Engine.available)
+    @Test(
+        "200 concurrent reserves against a window with capacity for 9: exactly 9 holds, the rest 'no longer available'",
+        arguments: Engine.available
+    )
     func concurrentReservesNeverOverbook(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
         let users = (0..<200).map { "user-\($0)" }
@@ -138,7 +160,11 @@ struct ReservationTests {
             let held = results.filter { $0.status == .ok }
             #expect(held.count == 9)
             for r in results where r.status != .ok {
-                r.expectError(.badRequest, "The selected time slot is no longer available. Please choose another time slot.", key: "service_option_id")
+                r.expectError(
+                    .badRequest,
+                    "The selected time slot is no longer available. Please choose another time slot.",
+                    key: "service_option_id"
+                )
             }
             // The planner agrees: with those 9 holds committed, the window no longer fits a 10th delivery.
             let commitments = try await env.storage.commitments(retailerID: "cap", locationCode: "CAP-1", now: exampleNow, excludingHoldOfUser: nil)
@@ -155,8 +181,11 @@ struct ReservationTests {
         try await env.run { c in
             let token = try await c.token()
             try await c.createUser("u1", token: token)
-            let list = try await c.post("/v2/fulfillment/users/u1/service_options/cart/last_mile", token: token,
-                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#)
+            let list = try await c.post(
+                "/v2/fulfillment/users/u1/service_options/cart/last_mile",
+                token: token,
+                #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1,"items_count":1}"#
+            )
             let ids = try #require(list.json["service_options"]?.array?.compactMap { $0["id"]?.int })
             let statuses = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for i in 0..<30 {

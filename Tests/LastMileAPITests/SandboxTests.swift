@@ -26,15 +26,31 @@ struct SandboxTests {
 
             let batches = "/v2/fulfillment_sandbox/batches"
             (try await c.post(batches, token: token, #"{"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "can't be blank", key: "shopper_id")
-            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[]}"#)).expectError(.badRequest, "can't be blank", key: "orders")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[]}"#)).expectError(
+                .badRequest,
+                "can't be blank",
+                key: "orders"
+            )
             let eleven = (0..<11).map { #"{"id":"O-\#($0)"}"# }.joined(separator: ",")
             (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[\#(eleven)]}"#))
                 .expectError(.badRequest, "is too long (maximum is 10 entries)", key: "orders")
             (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"batch_type":"pickup","orders":[{"id":"X"}]}"#))
                 .expectError(.badRequest, "is not included in the list", key: "batch_type")
-            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{}]}"#)).expectError(.badRequest, "can't be blank", key: "orders[0].id")
-            (try await c.post(batches, token: token, #"{"shopper_id":999999,"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "Shopper not found", key: "shopper_id")
-            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"X"}]}"#)).expectError(.badRequest, "Order not found", key: "orders[0].id")
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{}]}"#)).expectError(
+                .badRequest,
+                "can't be blank",
+                key: "orders[0].id"
+            )
+            (try await c.post(batches, token: token, #"{"shopper_id":999999,"orders":[{"id":"X"}]}"#)).expectError(
+                .badRequest,
+                "Shopper not found",
+                key: "shopper_id"
+            )
+            (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"X"}]}"#)).expectError(
+                .badRequest,
+                "Order not found",
+                key: "orders[0].id"
+            )
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-2")).status == .ok)
             (try await c.post(batches, token: token, #"{"shopper_id":\#(shopper),"orders":[{"id":"D-1","user_id":"someone"}]}"#))
@@ -54,16 +70,36 @@ struct SandboxTests {
                 .expectError(.badRequest, "Order is already assigned to a batch", code: 2000, key: "orders[0].id")
 
             let advance = "/v2/fulfillment_sandbox/batches/\(batchID)/advance"
-            (try await c.post("/v2/fulfillment_sandbox/batches/abc/advance", token: token)).expectError(.badRequest, "must be an integer", key: "batch_id")
-            (try await c.post(advance, token: token, #"{"workflow_state":"flying"}"#)).expectError(.badRequest, "is not included in the list", key: "workflow_state")
-            (try await c.post("/v2/fulfillment_sandbox/batches/1/advance", token: token)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post("/v2/fulfillment_sandbox/batches/abc/advance", token: token)).expectError(
+                .badRequest,
+                "must be an integer",
+                key: "batch_id"
+            )
+            (try await c.post(advance, token: token, #"{"workflow_state":"flying"}"#)).expectError(
+                .badRequest,
+                "is not included in the list",
+                key: "workflow_state"
+            )
+            (try await c.post("/v2/fulfillment_sandbox/batches/1/advance", token: token)).expectError(
+                .notFound,
+                "Resource not found",
+                code: 4000,
+                key: nil
+            )
             (try await c.post(advance, token: token, #"{"workflow_state":"brand_new"}"#))
                 .expectError(.badRequest, "must be a later state than the current workflow state", key: "workflow_state")
             #expect(try await c.post(advance, token: token).json["workflow_state"]?.stringValue == "acknowledged_for_delivery")
-            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token).json["status"]?.stringValue == "acknowledged_for_delivery")
+            #expect(
+                try await c.request(.get, "/v2/fulfillment/lastmile/orders/D-1", token: token).json["status"]?.stringValue
+                    == "acknowledged_for_delivery"
+            )
             let callbacks = "/v2/fulfillment_sandbox/orders/D-1/callbacks"
             (try await c.post(callbacks, token: token, "{}")).expectError(.badRequest, "can't be blank", key: "event_name")
-            (try await c.post(callbacks, token: token, #"{"event_name":"delivered"}"#)).expectError(.badRequest, "is not included in the list", key: "event_name")
+            (try await c.post(callbacks, token: token, #"{"event_name":"delivered"}"#)).expectError(
+                .badRequest,
+                "is not included in the list",
+                key: "event_name"
+            )
             (try await c.post("/v2/fulfillment_sandbox/orders/none/callbacks", token: token, #"{"event_name":"canceled"}"#))
                 .expectError(.notFound, "Resource not found", code: 4000, key: nil)
             (try await c.post(callbacks, token: token, #"{"event_name":"rescheduled"}"#))
@@ -81,8 +117,18 @@ struct SandboxTests {
         let production = try await TestEnvironment(engine: engine, now: dispatchNow, mode: .production)
         try await production.run { c in
             let token = try await c.token()
-            (try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, "{}")).expectError(.notFound, "Resource not found", code: 4000, key: nil)
-            (try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post("/v2/fulfillment_sandbox/shoppers", token: token, "{}")).expectError(
+                .notFound,
+                "Resource not found",
+                code: 4000,
+                key: nil
+            )
+            (try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token)).expectError(
+                .notFound,
+                "Resource not found",
+                code: 4000,
+                key: nil
+            )
         }
     }
 
@@ -92,18 +138,29 @@ struct SandboxTests {
         for u in 0..<10 { _ = try await env.storage.insertUserIfAbsent(UserRecord(retailerID: "cap", userID: "u\(u)", createdAt: exampleNow)) }
         try await env.run { c in
             let token = try await c.token("cap", "cap-client-secret-1")
-            #expect(try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token).json
-                    == .object(["now": .string("2025-06-11T00:35:12Z"), "adjustable": .bool(true)]))
+            #expect(
+                try await c.request(.get, "/v2/fulfillment_sandbox/clock", token: token).json
+                    == .object(["now": .string("2025-06-11T00:35:12Z"), "adjustable": .bool(true)])
+            )
             for u in 0..<9 {
                 let r = try await c.post("/v2/fulfillment/users/u\(u)/service_options/cart/last_mile", token: token, windowBody)
                 let id = try #require(r.json["service_options"]?[0]?["id"]?.int)
                 #expect(try await c.post("/v2/fulfillment/users/u\(u)/service_options/\(id)/reserve", token: token).status == .ok)
             }
-            #expect(try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?.isEmpty == true)
+            #expect(
+                try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?
+                    .isEmpty == true
+            )
             let moved = try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"advance_seconds":600}"#)
             #expect(moved.json["now"]?.stringValue == "2025-06-11T00:45:12Z", "\(moved.text)")
-            #expect(try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?.count == 1)
-            #expect(try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-11T02:00:00+01:00"}"#).json["now"]?.stringValue == "2025-06-11T01:00:00Z")
+            #expect(
+                try await c.post("/v2/fulfillment/users/u9/service_options/cart/last_mile", token: token, windowBody).json["service_options"]?.array?
+                    .count == 1
+            )
+            #expect(
+                try await c.post("/v2/fulfillment_sandbox/clock", token: token, #"{"now":"2025-06-11T02:00:00+01:00"}"#).json["now"]?.stringValue
+                    == "2025-06-11T01:00:00Z"
+            )
             // The retailer's time moved; the process clock (every other retailer's time) did not.
             #expect(env.service.clocks.now(for: "cap") == Timestamp.parse("2025-06-11T01:00:00Z"))
             #expect(env.clock.now() == exampleNow)
@@ -118,8 +175,13 @@ struct SandboxTests {
     @Test("simulated drivers deliver a staged order by its plan on the service clock, with the documented events", arguments: Engine.available)
     func simulatedDrivers(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, now: dispatchNow)
-        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 60, logger: Logger(label: "sim"),
-                                        dispatcher: CapacityDispatcher(booking: env.service.booking))
+        let simulator = DriverSimulator(
+            storage: env.storage,
+            clock: env.clock,
+            speedUp: 60,
+            logger: Logger(label: "sim"),
+            dispatcher: CapacityDispatcher(booking: env.service.booking)
+        )
         try await env.run { c in
             let token = try await c.token()
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
@@ -130,7 +192,10 @@ struct SandboxTests {
         #expect(await simulator.tick() == 1)
         var order = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
         // Dispatched to a shift of the plan (D-2, booked in the same window, keeps the first driver).
-        #expect(order.status == .acknowledgedForDelivery && order.driverID?.hasPrefix("virtual-SF-001-") == true && order.simulatedDriver == true, "\(order.driverID ?? "nil")")
+        #expect(
+            order.status == .acknowledgedForDelivery && order.driverID?.hasPrefix("virtual-SF-001-") == true && order.simulatedDriver == true,
+            "\(order.driverID ?? "nil")"
+        )
         let plan = try #require(order.plan)
         // The window starts 01:00Z; the plan waits for it, compressed 60×: about two minutes of service time.
         #expect(plan.arrival > dispatchNow && plan.arrival < dispatchNow.addingTimeInterval(180), "\(plan)")
@@ -141,8 +206,10 @@ struct SandboxTests {
         }
         #expect(order.status == .delivered)
         let events = try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").map(\.type)
-        let expected = ["brand_new", "staged", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified", "delivering",
-                        "order_location", "arrival_at_customer", "delivered"].map { "fulfillment.\($0)" }
+        let expected = [
+            "brand_new", "staged", "acknowledged_for_delivery", "at_store_eta", "at_store", "bags_verified", "delivering",
+            "order_location", "arrival_at_customer", "delivered",
+        ].map { "fulfillment.\($0)" }
         #expect(events.filter { $0 != "fulfillment.order_location" } == expected.filter { $0 != "fulfillment.order_location" })
         #expect(events.contains("fulfillment.order_location"))
         #expect(try await env.storage.order(retailerID: "alpha", orderID: "D-2")?.status == .brandNew)
@@ -152,12 +219,18 @@ struct SandboxTests {
     @Test("dispatch follows the capacity plan: one driver takes two orders one after the other", arguments: Engine.available)
     func dispatchFollowsThePlan(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine, config: capacityConfigJSON, rateLimitOverride: 1_000_000)
-        let simulator = DriverSimulator(storage: env.storage, clock: env.clock, speedUp: 1, logger: Logger(label: "sim"),
-                                        dispatcher: CapacityDispatcher(booking: env.service.booking))
+        let simulator = DriverSimulator(
+            storage: env.storage,
+            clock: env.clock,
+            speedUp: 1,
+            logger: Logger(label: "sim"),
+            dispatcher: CapacityDispatcher(booking: env.service.booking)
+        )
         try await env.run { c in
             let token = try await c.token("cap", "cap-client-secret-1")
             for id in ["C-1", "C-2"] {
-                let body = #"{"order_id":"\#(id)","location_code":"CAP-1","start_at":"2025-06-11T01:00:00Z","end_at":"2025-06-11T03:00:00Z","first_name":"A","last_name":"B","user_phone":"+14155550123","items_count":1,"items_weight":1,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
+                let body =
+                    #"{"order_id":"\#(id)","location_code":"CAP-1","start_at":"2025-06-11T01:00:00Z","end_at":"2025-06-11T03:00:00Z","first_name":"A","last_name":"B","user_phone":"+14155550123","items_count":1,"items_weight":1,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
                 #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, body).status == .ok)
                 #expect(try await c.post("/v2/fulfillment/lastmile/orders/\(id)/staged", token: token, "{}").status == .ok)
             }
@@ -166,7 +239,8 @@ struct SandboxTests {
         let first = try #require(try await env.storage.order(retailerID: "cap", orderID: "C-1"))
         let second = try #require(try await env.storage.order(retailerID: "cap", orderID: "C-2"))
         #expect(first.driverID == "solo" && second.driverID == "solo")
-        let p1 = try #require(first.plan), p2 = try #require(second.plan)
+        let p1 = try #require(first.plan)
+        let p2 = try #require(second.plan)
         #expect(p1.arrival >= first.windowStart && p1.arrival <= first.windowEnd)
         // The second trip starts when the only driver is back from the first.
         #expect(p2.pickup >= p1.returnAt!, "\(p1) \(p2)")
@@ -206,8 +280,10 @@ struct SandboxTests {
 
 @Suite("Service rescheduling (§2.0.9)")
 struct ReschedulerTests {
-    @Test("an unassigned order whose window can no longer be served moves to the soonest feasible window, or is canceled unbatchable",
-          arguments: Engine.available)
+    @Test(
+        "an unassigned order whose window can no longer be served moves to the soonest feasible window, or is canceled unbatchable",
+        arguments: Engine.available
+    )
     func reschedulesOrCancels(engine: Engine) async throws {
         let twoDays = testConfigJSON.replacingOccurrences(of: #""scheduling_horizon_days": 1"#, with: #""scheduling_horizon_days": 2"#)
         let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: twoDays)
@@ -217,26 +293,39 @@ struct ReschedulerTests {
             #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-1")).status == .ok)
             #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: token, "{}").status == .ok)
         }
-        #expect(await rescheduler.tick() == 0) // feasible as booked
-        env.clock.set(to: Timestamp.parse("2025-06-11T02:58:00Z")!) // too late for 01:00–03:00Z
+        #expect(await rescheduler.tick() == 0)  // feasible as booked
+        env.clock.set(to: Timestamp.parse("2025-06-11T02:58:00Z")!)  // too late for 01:00–03:00Z
         #expect(await rescheduler.tick() == 1)
         let moved = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1"))
         #expect(moved.status == .rescheduled)
         #expect(Timestamp.format(moved.windowStart) == "2025-06-11T15:00:00Z" && Timestamp.format(moved.windowEnd) == "2025-06-11T17:00:00Z")
         let event = try #require(try await env.storage.orderEvents(retailerID: "alpha", orderID: "D-1").last)
         #expect(event.type == "fulfillment.rescheduled")
-        #expect(try JSONValue.parse(Data(event.metadata.utf8)) == JSONValue.parse(Data(#"""
-            {"order_id":"D-1","new_window":{"starts_at":"2025-06-11T15:00:00Z","ends_at":"2025-06-11T17:00:00Z"},
-             "previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}
-            """#.utf8)))
-        #expect(await rescheduler.tick() == 0) // stable once moved
+        #expect(
+            try JSONValue.parse(Data(event.metadata.utf8))
+                == JSONValue.parse(
+                    Data(
+                        #"""
+                        {"order_id":"D-1","new_window":{"starts_at":"2025-06-11T15:00:00Z","ends_at":"2025-06-11T17:00:00Z"},
+                         "previous_window":{"starts_at":"2025-06-11T01:00:00Z","ends_at":"2025-06-11T03:00:00Z"}}
+                        """#.utf8
+                    )
+                )
+        )
+        #expect(await rescheduler.tick() == 0)  // stable once moved
         // A window the sandbox moved (bypassing capacity) is left alone.
         try await env.run { c in
             let token = try await c.token()
-            #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("D-3", start: "2025-06-11T08:00:00-07:00", end: "2025-06-11T10:00:00-07:00")).status == .ok)
+            #expect(
+                try await c.post(
+                    "/v2/fulfillment/lastmile/orders",
+                    token: token,
+                    dispatchBody("D-3", start: "2025-06-11T08:00:00-07:00", end: "2025-06-11T10:00:00-07:00")
+                ).status == .ok
+            )
             #expect(try await c.post("/v2/fulfillment_sandbox/orders/D-3/callbacks", token: token, #"{"event_name":"rescheduled"}"#).status == .ok)
         }
-        env.clock.set(to: Timestamp.parse("2025-06-12T02:58:00Z")!) // long after its window (D-1 is moved again)
+        env.clock.set(to: Timestamp.parse("2025-06-12T02:58:00Z")!)  // long after its window (D-1 is moved again)
         await rescheduler.tick()
         let d3 = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-3"))
         #expect(d3.status == .rescheduled && Timestamp.format(d3.windowStart) == "2025-06-11T17:00:00Z", "\(d3.windowStart)")

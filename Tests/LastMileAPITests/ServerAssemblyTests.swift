@@ -19,8 +19,12 @@ struct ServerAssemblyTests {
         configuration.speedUp = 1_000
         let port = Mutex(0)
         let server = buildServer(
-            configuration: configuration, storage: env.storage, clock: env.clock, directory: sharedDirectory,
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } })
+            configuration: configuration,
+            storage: env.storage,
+            clock: env.clock,
+            directory: sharedDirectory,
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } }
+        )
         let running = Task { try await server.run() }
         defer { running.cancel() }
         for _ in 0..<200 where port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(25)) }
@@ -44,24 +48,31 @@ struct ServerAssemblyTests {
         do {
             let token = try #require(
                 try await call(
-                    .POST, "/v2/oauth/token",
+                    .POST,
+                    "/v2/oauth/token",
                     #"{"client_id":"alpha","client_secret":"alpha-client-secret-1","grant_type":"client_credentials"}"#
-                )["access_token"]?.stringValue)
+                )["access_token"]?.stringValue
+            )
             _ = try await call(.POST, "/v2/fulfillment/users", token: token, #"{"user_id":"u1","first_name":"Ada"}"#)
             let listing = try await call(
-                .POST, "/v2/fulfillment/users/u1/service_options/cart/last_mile", token: token,
+                .POST,
+                "/v2/fulfillment/users/u1/service_options/cart/last_mile",
+                token: token,
                 #"{"address":{"address_line_1":"500 Howard St","postal_code":"94105"},"location_code":"SF-001","cart_total_cents":1000,"items_count":3}"#
             )
             let options: [JSONValue] = listing["service_options"]?.array ?? []
             let option = try #require(
                 options.first { (o: JSONValue) -> Bool in
                     o["window"]?["type"]?.stringValue == "scheduled" && o["availability"]?["available"]?.bool == true
-                })
+                }
+            )
             let optionID = try #require(option["id"]?.int)
             let hold = try await call(.POST, "/v2/fulfillment/users/u1/service_options/\(optionID)/reserve", token: token)
             let holdID = try #require(hold["service_option_hold"]?["id"]?.int)
             _ = try await call(
-                .POST, "/v2/fulfillment/users/u1/orders/last_mile", token: token,
+                .POST,
+                "/v2/fulfillment/users/u1/orders/last_mile",
+                token: token,
                 #"{"order_id":"o-1","location_code":"SF-001","service_option_hold_id":\#(holdID),"first_name":"Ada","last_name":"Lovelace","user_phone":"+14155550100","items_count":3,"items_weight":2,"address":{"address_line_1":"500 Howard St","postal_code":"94105"}}"#
             )
             _ = try await call(.POST, "/v2/fulfillment/users/u1/orders/o-1/staged", token: token, "{}")

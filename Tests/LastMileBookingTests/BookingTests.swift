@@ -49,10 +49,30 @@ let home = AddressFields(line1: "500 Howard St", postalCode: "94105")
 
 func orderRequest(_ orderID: String, holdID: Int64?, locationCode: String = "SF-001", firstName: String = "Ada") -> NewOrderRequest {
     NewOrderRequest(
-        orderID: orderID, locationCode: locationCode, locale: nil, holdID: holdID, start: nil, end: nil, firstName: firstName,
-        lastName: "Lovelace", phone: "+14155550100", email: nil, tip: nil, itemsCount: 3, bagsCount: nil, itemsWeight: 2,
-        cartTotal: nil, bagLabel: nil, alcoholic: false, leaveUnattended: false, specialInstructions: nil, smsOptOut: false,
-        withHandoff: false, address: home, normalized: ["order_id": .string(orderID), "first_name": .string(firstName)])
+        orderID: orderID,
+        locationCode: locationCode,
+        locale: nil,
+        holdID: holdID,
+        start: nil,
+        end: nil,
+        firstName: firstName,
+        lastName: "Lovelace",
+        phone: "+14155550100",
+        email: nil,
+        tip: nil,
+        itemsCount: 3,
+        bagsCount: nil,
+        itemsWeight: 2,
+        cartTotal: nil,
+        bagLabel: nil,
+        alcoholic: false,
+        leaveUnattended: false,
+        specialInstructions: nil,
+        smsOptOut: false,
+        withHandoff: false,
+        address: home,
+        normalized: ["order_id": .string(orderID), "first_name": .string(firstName)]
+    )
 }
 
 @Suite("Booking use cases (no HTTP, real database)")
@@ -62,21 +82,39 @@ struct BookingTests {
         let (booking, acme) = try await makeBooking(engine)
         _ = try await booking.createUser(retailerID: "acme", userID: "u1", profile: UserProfile(), now: now)
         let listing = try await booking.listForCheckout(
-            CheckoutListingRequest(userID: "u1", address: home, locationCode: "SF-001"), retailer: acme, now: now)
+            CheckoutListingRequest(userID: "u1", address: home, locationCode: "SF-001"),
+            retailer: acme,
+            now: now
+        )
         let option = try #require(listing.options.first { $0.available && $0.type == .scheduled })
         #expect(option.id > 0)
         let held = try await booking.reserve(optionID: option.id, userID: "u1", retailer: acme, now: now)
         #expect(held.hold.windowStart == option.windowStart && held.hold.expiresAt == now.addingTimeInterval(600))
 
         let order = try await booking.createOrder(
-            orderRequest("o-1", holdID: held.hold.id), userID: "u1", retailer: acme, acceptLanguage: nil, now: now)
+            orderRequest("o-1", holdID: held.hold.id),
+            userID: "u1",
+            retailer: acme,
+            acceptLanguage: nil,
+            now: now
+        )
         #expect(order.windowStart == option.windowStart && order.windowEnd == option.windowEnd && order.status == .brandNew)
         let again = try await booking.createOrder(
-            orderRequest("o-1", holdID: held.hold.id), userID: "u1", retailer: acme, acceptLanguage: nil, now: now)
+            orderRequest("o-1", holdID: held.hold.id),
+            userID: "u1",
+            retailer: acme,
+            acceptLanguage: nil,
+            now: now
+        )
         #expect(again.id == order.id)
         await #expect(throws: BookingError.orderIDConflict) {
             try await booking.createOrder(
-                orderRequest("o-1", holdID: held.hold.id, firstName: "Grace"), userID: "u1", retailer: acme, acceptLanguage: nil, now: now)
+                orderRequest("o-1", holdID: held.hold.id, firstName: "Grace"),
+                userID: "u1",
+                retailer: acme,
+                acceptLanguage: nil,
+                now: now
+            )
         }
         // The hold was consumed by the order: a second order on it is refused with the named error.
         await #expect(throws: BookingError.holdUsed) {
@@ -95,7 +133,10 @@ struct BookingTests {
             let user = "u\(i)"
             _ = try await booking.createUser(retailerID: "acme", userID: user, profile: UserProfile(), now: now)
             let listing = try await booking.listForCheckout(
-                CheckoutListingRequest(userID: user, address: home, locationCode: "SF-001"), retailer: acme, now: now)
+                CheckoutListingRequest(userID: user, address: home, locationCode: "SF-001"),
+                retailer: acme,
+                now: now
+            )
             // A full window is no longer offered as available.
             guard let option = listing.options.first(where: { $0.windowStart == window.start && $0.windowEnd == window.end }),
                 option.available
@@ -103,7 +144,12 @@ struct BookingTests {
             do {
                 let held = try await booking.reserve(optionID: option.id, userID: user, retailer: acme, now: now)
                 _ = try await booking.createOrder(
-                    orderRequest("o\(i)", holdID: held.hold.id), userID: user, retailer: acme, acceptLanguage: nil, now: now)
+                    orderRequest("o\(i)", holdID: held.hold.id),
+                    userID: user,
+                    retailer: acme,
+                    acceptLanguage: nil,
+                    now: now
+                )
                 booked += 1
             } catch let e as ServiceError {
                 refused = e
@@ -115,7 +161,10 @@ struct BookingTests {
         // Once full, a new customer is no longer offered the window.
         _ = try await booking.createUser(retailerID: "acme", userID: "late", profile: UserProfile(), now: now)
         let late = try await booking.listForCheckout(
-            CheckoutListingRequest(userID: "late", address: home, locationCode: "SF-001"), retailer: acme, now: now)
+            CheckoutListingRequest(userID: "late", address: home, locationCode: "SF-001"),
+            retailer: acme,
+            now: now
+        )
         #expect(!late.options.contains { $0.windowStart == window.start && $0.available })
         // One driver, two hours, ~10-minute round trips: a handful of orders fit, never all twenty.
         #expect(booked >= 1 && booked < 20, "booked \(booked)")
@@ -134,14 +183,31 @@ struct BookingTests {
         handoff.withHandoffTime = true
         await #expect(throws: BookingError.handoffNotConfigured) { try await booking.listForCheckout(handoff, retailer: acme, now: now) }
         await #expect(throws: ServiceError.userNotFound) {
-            try await booking.listForCheckout(CheckoutListingRequest(userID: "nobody", address: home, locationCode: "SF-001"), retailer: acme, now: now)
+            try await booking.listForCheckout(
+                CheckoutListingRequest(userID: "nobody", address: home, locationCode: "SF-001"),
+                retailer: acme,
+                now: now
+            )
         }
         let listing = try await booking.listForCheckout(
-            CheckoutListingRequest(userID: "u1", address: home, locationCode: "SF-001"), retailer: acme, now: now)
-        let held = try await booking.reserve(optionID: try #require(listing.options.first { $0.available }).id, userID: "u1", retailer: acme, now: now)
+            CheckoutListingRequest(userID: "u1", address: home, locationCode: "SF-001"),
+            retailer: acme,
+            now: now
+        )
+        let held = try await booking.reserve(
+            optionID: try #require(listing.options.first { $0.available }).id,
+            userID: "u1",
+            retailer: acme,
+            now: now
+        )
         await #expect(throws: BookingError.holdForOtherStore) {
             try await booking.createOrder(
-                orderRequest("o-x", holdID: held.hold.id, locationCode: "OAK-002"), userID: "u1", retailer: acme, acceptLanguage: nil, now: now)
+                orderRequest("o-x", holdID: held.hold.id, locationCode: "OAK-002"),
+                userID: "u1",
+                retailer: acme,
+                acceptLanguage: nil,
+                now: now
+            )
         }
         _ = try await booking.createUser(retailerID: "acme", userID: "u2", profile: UserProfile(), now: now)
         await #expect(throws: ServiceError.notFound) {
@@ -156,8 +222,13 @@ struct BookingTests {
         request.start = Timestamp.parse("2025-06-11T01:00:00Z")!
         request.end = Timestamp.parse("2025-06-11T03:00:00Z")!
         let order = try await booking.createDispatchOrder(
-            request, choice: DispatchWindowChoice(serviceOptionID: nil, fallbackToSoonestSameDay: false), userID: nil, retailer: acme,
-            acceptLanguage: .frCA, now: now)
+            request,
+            choice: DispatchWindowChoice(serviceOptionID: nil, fallbackToSoonestSameDay: false),
+            userID: nil,
+            retailer: acme,
+            acceptLanguage: .frCA,
+            now: now
+        )
         #expect(order.windowStart >= request.start! && order.windowEnd <= request.end! && order.locale == .frCA)
         let staged = try await booking.stage(order, StageRequest(), now: now)
         #expect(staged.status == .staged && staged.everStaged == true)

@@ -1,45 +1,52 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 /// §2.0.2: P.O. boxes match `(?i)^\s*(p\.?\s*o\.?\s*box|post\s+office\s+box)\b`; outcomes 1–4 in order.
 @Suite("Address classification (§2.0.2)")
 struct AddressClassifierTests {
-    @Test("P.O. box lines (matched by the contract's regex)", arguments: [
-        "PO Box 1",
-        "p.o. box",
-        "P.O. Box 12",
-        "P. O. Box 12",
-        "P.O.Box 7",
-        "PO. Box 3",
-        "Post Office Box 9",
-        "post   office\tbox 9",
-        "  P O BOX",
-        "POBox 5",
-        "Pobox Street",          // p, o, box, then a space: \b holds
-        "PO Box-7",
-        "\tpo box",
-        "PO\nBox 4",
-    ])
+    @Test(
+        "P.O. box lines (matched by the contract's regex)",
+        arguments: [
+            "PO Box 1",
+            "p.o. box",
+            "P.O. Box 12",
+            "P. O. Box 12",
+            "P.O.Box 7",
+            "PO. Box 3",
+            "Post Office Box 9",
+            "post   office\tbox 9",
+            "  P O BOX",
+            "POBox 5",
+            "Pobox Street",  // p, o, box, then a space: \b holds
+            "PO Box-7",
+            "\tpo box",
+            "PO\nBox 4",
+        ]
+    )
     func poBoxes(_ line: String) {
         #expect(AddressClassifier.isPOBox(line))
     }
 
-    @Test("Not P.O. box lines", arguments: [
-        "Boxwood Rd",
-        "PO Boxes Inc",          // no word boundary after "box"
-        "PO Box1",               // "x1": no word boundary
-        "P.O. Box_12",           // "_" is a word character
-        "123 PO Box",            // anchored at the start
-        "POB 5",
-        "Postal Box 3",
-        "PostOffice Box 2",      // \s+ needs at least one space
-        "Post Office Boxes",
-        "P..O. Box 1",
-        "500 Howard St",
-        "Apt 4",
-        "",
-    ])
+    @Test(
+        "Not P.O. box lines",
+        arguments: [
+            "Boxwood Rd",
+            "PO Boxes Inc",  // no word boundary after "box"
+            "PO Box1",  // "x1": no word boundary
+            "P.O. Box_12",  // "_" is a word character
+            "123 PO Box",  // anchored at the start
+            "POB 5",
+            "Postal Box 3",
+            "PostOffice Box 2",  // \s+ needs at least one space
+            "Post Office Boxes",
+            "P..O. Box 1",
+            "500 Howard St",
+            "Apt 4",
+            "",
+        ]
+    )
     func notPOBoxes(_ line: String) {
         #expect(!AddressClassifier.isPOBox(line))
     }

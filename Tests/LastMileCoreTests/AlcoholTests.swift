@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 /// §2.0.6 rules R1–R3 for one window.
@@ -27,11 +28,23 @@ struct AlcoholTests {
     @Test func r2CityOrCountyMismatch() {
         let store = alcoholStore()
         let w = window("11:00", "13:00")
-        #expect(AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "Oakland", county: "Alameda County"), window: w) == [.unmatchedCityCounty])
+        #expect(
+            AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "Oakland", county: "Alameda County"), window: w) == [
+                .unmatchedCityCounty
+            ]
+        )
         // Same city, different county.
-        #expect(AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "San Francisco", county: "Alameda County"), window: w) == [.unmatchedCityCounty])
+        #expect(
+            AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "San Francisco", county: "Alameda County"), window: w) == [
+                .unmatchedCityCounty
+            ]
+        )
         // Same county, different city.
-        #expect(AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "Daly City", county: "San Francisco County"), window: w) == [.unmatchedCityCounty])
+        #expect(
+            AlcoholCheck.violations(store: store, customer: CustomerLocality(city: "Daly City", county: "San Francisco County"), window: w) == [
+                .unmatchedCityCounty
+            ]
+        )
     }
 
     @Test func r2ComparesCaseInsensitivelyAfterTrimming() {
@@ -73,10 +86,20 @@ struct AlcoholTests {
         // Example B: now 17:35:40 local, immediate 2 = [17:35:40, 19:35:40] is inside 10:00–20:00; immediate 5 is not.
         let now = ts("2025-06-11T00:35:40Z")
         let store = alcoholStore()
-        #expect(AlcoholCheck.violations(store: store, customer: Fixtures.sfCustomer,
-                                        window: DeliveryWindow(start: now, end: now.plus(hours: 2))).isEmpty)
-        #expect(AlcoholCheck.violations(store: store, customer: Fixtures.sfCustomer,
-                                        window: DeliveryWindow(start: now, end: now.plus(hours: 5))) == [.outsideHours])
+        #expect(
+            AlcoholCheck.violations(
+                store: store,
+                customer: Fixtures.sfCustomer,
+                window: DeliveryWindow(start: now, end: now.plus(hours: 2))
+            ).isEmpty
+        )
+        #expect(
+            AlcoholCheck.violations(
+                store: store,
+                customer: Fixtures.sfCustomer,
+                window: DeliveryWindow(start: now, end: now.plus(hours: 5))
+            ) == [.outsideHours]
+        )
     }
 
     @Test func r3UsesTheLocalDateOfTheWindowStart() {
@@ -94,7 +117,7 @@ struct AlcoholTests {
     }
 
     @Test func alcoholHoursDefaultToDeliveryHours() {
-        let store = alcoholStore(alcoholHours: nil)   // delivery 08:00–21:00
+        let store = alcoholStore(alcoholHours: nil)  // delivery 08:00–21:00
         let c = Fixtures.sfCustomer
         #expect(store.effectiveAlcoholHours == store.deliveryHours)
         #expect(AlcoholCheck.violations(store: store, customer: c, window: window("08:00", "10:00")).isEmpty)
@@ -106,15 +129,19 @@ struct AlcoholTests {
     }
 
     @Test func everyViolationInTheOrderR1R2R3() {
-        let v = AlcoholCheck.violations(store: alcoholStore(alcohol: false),
-                                        customer: CustomerLocality(city: "Oakland", county: "Alameda County"),
-                                        window: window("19:00", "21:00"))
+        let v = AlcoholCheck.violations(
+            store: alcoholStore(alcohol: false),
+            customer: CustomerLocality(city: "Oakland", county: "Alameda County"),
+            window: window("19:00", "21:00")
+        )
         #expect(v == [.notEnabled, .unmatchedCityCounty, .outsideHours])
-        #expect(v.map(\.reason) == [
-            "Alcohol delivery not enabled for this store",
-            "Unmatched city and county",
-            "Alcohol delivery not allowed at this time",
-        ])
+        #expect(
+            v.map(\.reason) == [
+                "Alcohol delivery not enabled for this store",
+                "Unmatched city and county",
+                "Alcohol delivery not allowed at this time",
+            ]
+        )
     }
 
     @Test func orderEndpointErrorsOfTheContractTable() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 /// Tiny deterministic generator (64-bit LCG with Knuth's MMIX constants). No system randomness.
@@ -29,13 +30,23 @@ enum ReferencePlanner {
     static func seconds(_ d: Date) -> Int { Int(d.timeIntervalSince1970.rounded(.down)) }
 
     /// The candidate's `(t0, t_arr)` when every commitment and the candidate find a shift; nil otherwise.
-    static func plan(shifts: [DriverShift], commitments: [Commitment], pickup: Int, dropoff: Int, now: Date,
-                     candidateStart: Date, candidateEnd: Date, travel: Int) -> (handoff: Int, arrival: Int)? {
+    static func plan(
+        shifts: [DriverShift],
+        commitments: [Commitment],
+        pickup: Int,
+        dropoff: Int,
+        now: Date,
+        candidateStart: Date,
+        candidateEnd: Date,
+        travel: Int
+    ) -> (handoff: Int, arrival: Int)? {
         let nowS = seconds(now)
-        let pickupS = pickup * 60, dropoffS = dropoff * 60
+        let pickupS = pickup * 60
+        let dropoffS = dropoff * 60
         // Ties between shifts: earlier shift start, then lower driver ID.
         let order = shifts.indices.sorted { a, b in
-            let sa = seconds(shifts[a].start), sb = seconds(shifts[b].start)
+            let sa = seconds(shifts[a].start)
+            let sb = seconds(shifts[b].start)
             return sa != sb ? sa < sb : shifts[a].driverID < shifts[b].driverID
         }
         // A driver is at the store not before its shift start and not before now…
@@ -58,14 +69,28 @@ enum ReferencePlanner {
         }
         var items: [Item] = []
         for c in commitments where c.assignment == nil {
-            let it = Item(start: seconds(c.windowStart), end: seconds(c.windowEnd), created: seconds(c.createdAt),
-                          id: c.id, travel: c.travelMinutes * 60, isCandidate: false)
+            let it = Item(
+                start: seconds(c.windowStart),
+                end: seconds(c.windowEnd),
+                created: seconds(c.createdAt),
+                id: c.id,
+                travel: c.travelMinutes * 60,
+                isCandidate: false
+            )
             // Ignored when not even an otherwise idle driver could serve it.
             let servable = shifts.indices.contains { arrival(it, idle[$0], seconds(shifts[$0].end)) != nil }
             if servable { items.append(it) }
         }
-        items.append(Item(start: seconds(candidateStart), end: seconds(candidateEnd), created: nowS, id: .max,
-                          travel: travel * 60, isCandidate: true))
+        items.append(
+            Item(
+                start: seconds(candidateStart),
+                end: seconds(candidateEnd),
+                created: nowS,
+                id: .max,
+                travel: travel * 60,
+                isCandidate: true
+            )
+        )
         items.sort { ($0.end, $0.start, $0.created, $0.id) < ($1.end, $1.start, $1.created, $1.id) }
         var result: (handoff: Int, arrival: Int)?
         for it in items {
@@ -88,18 +113,40 @@ struct CapacityPlannerTests {
     /// "Now" for the hand-computed cases.
     let s = ts("2025-06-10T16:00:00Z")
 
-    func planner(_ shifts: [DriverShift], _ commitments: [Commitment] = [], pickup: Int = 5, dropoff: Int = 5,
-                 now: Date? = nil) -> CapacityPlanner {
-        CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: pickup,
-                        dropoffDwellMinutes: dropoff, now: now ?? s)
+    func planner(
+        _ shifts: [DriverShift],
+        _ commitments: [Commitment] = [],
+        pickup: Int = 5,
+        dropoff: Int = 5,
+        now: Date? = nil
+    ) -> CapacityPlanner {
+        CapacityPlanner(
+            shifts: shifts,
+            commitments: commitments,
+            pickupDwellMinutes: pickup,
+            dropoffDwellMinutes: dropoff,
+            now: now ?? s
+        )
     }
 
     func shift(_ id: String, _ start: Date, _ end: Date) -> DriverShift { DriverShift(driverID: id, start: start, end: end) }
 
-    func commitment(_ id: Int64, _ start: Date, _ end: Date, travel: Int = 10, created: Date? = nil,
-                    assignedTo driver: String? = nil, busyUntil: Date? = nil) -> Commitment {
-        var c = Commitment(id: id, createdAt: created ?? s.plus(hours: -1), windowStart: start, windowEnd: end,
-                           travelMinutes: travel)
+    func commitment(
+        _ id: Int64,
+        _ start: Date,
+        _ end: Date,
+        travel: Int = 10,
+        created: Date? = nil,
+        assignedTo driver: String? = nil,
+        busyUntil: Date? = nil
+    ) -> Commitment {
+        var c = Commitment(
+            id: id,
+            createdAt: created ?? s.plus(hours: -1),
+            windowStart: start,
+            windowEnd: end,
+            travelMinutes: travel
+        )
         if let driver, let busyUntil { c.assignment = Commitment.Assignment(driverID: driver, busyUntil: busyUntil) }
         return c
     }
@@ -111,7 +158,7 @@ struct CapacityPlannerTests {
         let p = planner([shift("d1", s, s.plus(hours: 8))])
         let o = p.evaluate(windowStart: s.plus(hours: 1), windowEnd: s.plus(hours: 3), travelMinutes: 10)
         #expect(o.available)
-        #expect(o.handoff == s.plus(minutes: 45))   // waits at the store so as not to arrive early
+        #expect(o.handoff == s.plus(minutes: 45))  // waits at the store so as not to arrive early
         #expect(o.arrival == s.plus(hours: 1))
         // Earliest possible arrival: now + pickup + est.
         let exact = p.evaluate(windowStart: s, windowEnd: s.plus(minutes: 15), travelMinutes: 10)
@@ -177,12 +224,16 @@ struct CapacityPlannerTests {
         #expect(o.arrival == s.plus(minutes: 135))
         // An assignment to another driver does not block d1.
         let other = commitment(1, s.plus(hours: -1), s.plus(minutes: 30), assignedTo: "d2", busyUntil: s.plus(hours: 2))
-        #expect(planner([shift("d1", s, s.plus(hours: 8))], [other])
-            .evaluate(windowStart: s, windowEnd: s.plus(hours: 1), travelMinutes: 10).available)
+        #expect(
+            planner([shift("d1", s, s.plus(hours: 8))], [other])
+                .evaluate(windowStart: s, windowEnd: s.plus(hours: 1), travelMinutes: 10).available
+        )
         // A planned return in the past does not delay the driver.
         let done = commitment(1, s.plus(hours: -2), s.plus(hours: -1), assignedTo: "d1", busyUntil: s.plus(minutes: -10))
-        #expect(planner([shift("d1", s, s.plus(hours: 8))], [done])
-            .evaluate(windowStart: s, windowEnd: s.plus(minutes: 15), travelMinutes: 10).handoff == s)
+        #expect(
+            planner([shift("d1", s, s.plus(hours: 8))], [done])
+                .evaluate(windowStart: s, windowEnd: s.plus(minutes: 15), travelMinutes: 10).handoff == s
+        )
     }
 
     // MARK: Reference procedure
@@ -223,8 +274,8 @@ struct CapacityPlannerTests {
     @Test func arrivalTiesGoToTheEarlierShiftStart() {
         // zed [−1 h, +40 min] (one trip only); amy [now, +90 min].
         let shifts = [shift("amy", s, s.plus(minutes: 90)), shift("zed", s.plus(hours: -1), s.plus(minutes: 40))]
-        let c1 = commitment(1, s, s.plus(minutes: 20))                     // arrival +15 with either driver
-        let c2 = commitment(2, s.plus(minutes: 40), s.plus(minutes: 45))   // zed cannot be back by +40
+        let c1 = commitment(1, s, s.plus(minutes: 20))  // arrival +15 with either driver
+        let c2 = commitment(2, s.plus(minutes: 40), s.plus(minutes: 45))  // zed cannot be back by +40
         // Correct: C1→zed; C2→amy (t0 +25, arr +40, back +55); candidate→amy (t0 +55, arr +70 ≤ +72).
         // Wrong (C1→amy): C2→amy (arr +45, back +60); candidate arr +75 > +72.
         let o = planner(shifts, [c1, c2]).evaluate(windowStart: s.plus(minutes: 70), windowEnd: s.plus(minutes: 72), travelMinutes: 10)
@@ -249,7 +300,7 @@ struct CapacityPlannerTests {
     @Test func commitmentNoIdleDriverCouldServeIsIgnored() {
         let shifts = [shift("d1", s, s.plus(hours: 8))]
         let past = commitment(1, s.plus(hours: -2), s.plus(hours: -1))
-        let tooClose = commitment(2, s.plus(hours: -1), s.plus(minutes: 10))   // earliest arrival is +15
+        let tooClose = commitment(2, s.plus(hours: -1), s.plus(minutes: 10))  // earliest arrival is +15
         let o = planner(shifts, [past, tooClose]).evaluate(windowStart: s, windowEnd: s.plus(minutes: 20), travelMinutes: 10)
         #expect(o.available)
         #expect(o.handoff == s)
@@ -297,11 +348,13 @@ struct CapacityPlannerTests {
     @Test func agreesWithTheReferenceProcedureOnRandomScenarios() {
         let base = ts("2025-06-10T16:00:00Z")
         let names = ["amy", "bob", "cy", "dee"]
-        var available = 0, unavailable = 0
+        var available = 0
+        var unavailable = 0
         for seed in UInt64(1)...UInt64(150) {
             var rng = LCG(seed: seed)
             let now = base.plus(seconds: Double(rng.int(0...59) * 60 + 17))
-            let pickup = rng.int(0...10), dropoff = rng.int(0...10)
+            let pickup = rng.int(0...10)
+            let dropoff = rng.int(0...10)
             let shiftCount = rng.int(1...3)
             let nameOffset = rng.int(0...3)
             var shifts: [DriverShift] = []
@@ -315,23 +368,41 @@ struct CapacityPlannerTests {
                 let start = base.plus(minutes: Double(15 * rng.int(-8...24)))
                 let end = start.plus(minutes: Double(15 * rng.int(1...10)))
                 let created = base.plus(minutes: Double(-10 * rng.int(1...4)))
-                var c = Commitment(id: Int64(100 + (k * 37) % 101), createdAt: created, windowStart: start, windowEnd: end,
-                                   travelMinutes: rng.int(1...30))
+                var c = Commitment(
+                    id: Int64(100 + (k * 37) % 101),
+                    createdAt: created,
+                    windowStart: start,
+                    windowEnd: end,
+                    travelMinutes: rng.int(1...30)
+                )
                 if rng.chance(15) {
                     let driver = rng.chance(80) ? shifts[rng.int(0...(shiftCount - 1))].driverID : "ghost"
                     c.assignment = Commitment.Assignment(driverID: driver, busyUntil: base.plus(minutes: Double(rng.int(-30...180))))
                 }
                 commitments.append(c)
             }
-            let planner = CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: pickup,
-                                          dropoffDwellMinutes: dropoff, now: now)
+            let planner = CapacityPlanner(
+                shifts: shifts,
+                commitments: commitments,
+                pickupDwellMinutes: pickup,
+                dropoffDwellMinutes: dropoff,
+                now: now
+            )
             for _ in 0..<8 {
                 let start = rng.chance(25) ? now : base.plus(minutes: Double(15 * rng.int(-2...24)))
                 let end = start.plus(minutes: Double(15 * rng.int(1...12)))
                 let travel = rng.int(1...30)
                 let got = planner.evaluate(windowStart: start, windowEnd: end, travelMinutes: travel)
-                let want = ReferencePlanner.plan(shifts: shifts, commitments: commitments, pickup: pickup, dropoff: dropoff,
-                                                 now: now, candidateStart: start, candidateEnd: end, travel: travel)
+                let want = ReferencePlanner.plan(
+                    shifts: shifts,
+                    commitments: commitments,
+                    pickup: pickup,
+                    dropoff: dropoff,
+                    now: now,
+                    candidateStart: start,
+                    candidateEnd: end,
+                    travel: travel
+                )
                 #expect(got.available == (want != nil), "seed \(seed): [\(Timestamp.format(start)), \(Timestamp.format(end))] est \(travel)")
                 if let want {
                     available += 1
@@ -347,8 +418,16 @@ struct CapacityPlannerTests {
             var expected: Date?
             var a = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.up) * 60)
             while a <= limit {
-                if ReferencePlanner.plan(shifts: shifts, commitments: commitments, pickup: pickup, dropoff: dropoff, now: now,
-                                         candidateStart: now, candidateEnd: a, travel: travel) != nil {
+                if ReferencePlanner.plan(
+                    shifts: shifts,
+                    commitments: commitments,
+                    pickup: pickup,
+                    dropoff: dropoff,
+                    now: now,
+                    candidateStart: now,
+                    candidateEnd: a,
+                    travel: travel
+                ) != nil {
                     expected = a
                     break
                 }
@@ -368,8 +447,12 @@ struct ShiftCalendarTests {
     @Test func weeklyShiftsAreInStoreLocalTime() {
         // Tuesday 08:00–15:00 PDT = 15:00Z–22:00Z on 2025-06-10.
         let store = Fixtures.store(shifts: [.weekly(driverID: "ann", weekdays: [1], start: hm(8), end: hm(15))])
-        let shifts = ShiftCalendar.shifts(for: store, from: ts("2025-06-10T00:00:00Z"), to: ts("2025-06-11T00:00:00Z"),
-                                          virtualDrivers: true)
+        let shifts = ShiftCalendar.shifts(
+            for: store,
+            from: ts("2025-06-10T00:00:00Z"),
+            to: ts("2025-06-11T00:00:00Z"),
+            virtualDrivers: true
+        )
         #expect(shifts == [DriverShift(driverID: "ann", start: ts("2025-06-10T15:00:00Z"), end: ts("2025-06-10T22:00:00Z"))])
     }
 
@@ -378,20 +461,34 @@ struct ShiftCalendarTests {
             .dated(driverID: "hal", start: ts("2025-06-10T18:00:00Z"), end: ts("2025-06-10T20:00:00Z")),
             .dated(driverID: "ivy", start: ts("2025-06-12T18:00:00Z"), end: ts("2025-06-12T20:00:00Z")),
         ])
-        let shifts = ShiftCalendar.shifts(for: store, from: ts("2025-06-10T19:00:00Z"), to: ts("2025-06-11T19:00:00Z"),
-                                          virtualDrivers: true)
+        let shifts = ShiftCalendar.shifts(
+            for: store,
+            from: ts("2025-06-10T19:00:00Z"),
+            to: ts("2025-06-11T19:00:00Z"),
+            virtualDrivers: true
+        )
         #expect(shifts.map(\.driverID) == ["hal"])
     }
 
     @Test func driverlessStoreGetsThreeVirtualDriversDuringDeliveryHours() {
         let store = Fixtures.store()
-        let shifts = ShiftCalendar.shifts(for: store, from: ts("2025-06-10T15:00:00Z"), to: ts("2025-06-10T16:00:00Z"),
-                                          virtualDrivers: true)
+        let shifts = ShiftCalendar.shifts(
+            for: store,
+            from: ts("2025-06-10T15:00:00Z"),
+            to: ts("2025-06-10T16:00:00Z"),
+            virtualDrivers: true
+        )
         #expect(shifts.count == ShiftCalendar.virtualDriverCount)
         #expect(ShiftCalendar.virtualDriverCount == 3)
         #expect(Set(shifts.map(\.driverID)).count == 3)
         #expect(shifts.allSatisfy { $0.start == ts("2025-06-10T15:00:00Z") && $0.end == ts("2025-06-11T04:00:00Z") })
-        #expect(ShiftCalendar.shifts(for: store, from: ts("2025-06-10T15:00:00Z"), to: ts("2025-06-10T16:00:00Z"),
-                                     virtualDrivers: false).isEmpty)
+        #expect(
+            ShiftCalendar.shifts(
+                for: store,
+                from: ts("2025-06-10T15:00:00Z"),
+                to: ts("2025-06-10T16:00:00Z"),
+                virtualDrivers: false
+            ).isEmpty
+        )
     }
 }

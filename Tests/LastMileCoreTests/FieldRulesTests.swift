@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 struct PostalCase: Sendable, CustomStringConvertible {
@@ -13,18 +14,24 @@ struct PostalCase: Sendable, CustomStringConvertible {
 struct FieldRulesTests {
     // MARK: Identifiers (§1.7)
 
-    @Test("valid identifiers", arguments: [
-        "cust-4821", "a", "order_77.A", "user@example.com", "ünïcødé", "ORD:1|2",
-        String(repeating: "x", count: 255),
-    ])
+    @Test(
+        "valid identifiers",
+        arguments: [
+            "cust-4821", "a", "order_77.A", "user@example.com", "ünïcødé", "ORD:1|2",
+            String(repeating: "x", count: 255),
+        ]
+    )
     func validIdentifiers(_ id: String) {
         #expect(FieldRules.isValidIdentifier(id))
         #expect(FieldRules.identifierError(id) == nil)
     }
 
-    @Test("invalid identifiers", arguments: [
-        "", "a b", " a", "a\tb", "a\nb", "a/b", "/", "a\u{0}b", "a\u{7F}b", "\u{1B}x", "a\u{A0}b",
-    ])
+    @Test(
+        "invalid identifiers",
+        arguments: [
+            "", "a b", " a", "a\tb", "a\nb", "a/b", "/", "a\u{0}b", "a\u{7F}b", "\u{1B}x", "a\u{A0}b",
+        ]
+    )
     func invalidIdentifiers(_ id: String) {
         #expect(!FieldRules.isValidIdentifier(id))
     }
@@ -62,19 +69,22 @@ struct FieldRulesTests {
         #expect(FieldRules.isValidPhone(p))
     }
 
-    @Test("invalid E.164", arguments: [
-        "14155550123",          // no plus
-        "+0123",                // leading zero
-        "+1",                   // needs at least two digits
-        "+1234567890123456",    // 16 digits
-        "+1 415 555 0123",
-        "+1-415-555-0123",
-        "++14155550123",
-        "+",
-        "",
-        "+1415555012a",
-        "+١٤١٥٥٥٥٠١٢٣",          // non-ASCII digits
-    ])
+    @Test(
+        "invalid E.164",
+        arguments: [
+            "14155550123",  // no plus
+            "+0123",  // leading zero
+            "+1",  // needs at least two digits
+            "+1234567890123456",  // 16 digits
+            "+1 415 555 0123",
+            "+1-415-555-0123",
+            "++14155550123",
+            "+",
+            "",
+            "+1415555012a",
+            "+١٤١٥٥٥٥٠١٢٣",  // non-ASCII digits
+        ]
+    )
     func invalidPhones(_ p: String) {
         #expect(!FieldRules.isValidPhone(p))
     }
@@ -86,17 +96,20 @@ struct FieldRulesTests {
         #expect(FieldRules.isValidEmail(e))
     }
 
-    @Test("invalid e-mail", arguments: [
-        "", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b c.de", "a@b@c.de", "ab.cd", "a@b.co ", "a\t@b.co",
-    ])
+    @Test(
+        "invalid e-mail",
+        arguments: [
+            "", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b c.de", "a@b@c.de", "ab.cd", "a@b.co ", "a\t@b.co",
+        ]
+    )
     func invalidEmails(_ e: String) {
         #expect(!FieldRules.isValidEmail(e))
     }
 
     @Test func emailLengthLimitIs254() {
         let local248 = String(repeating: "a", count: 248)
-        #expect(FieldRules.isValidEmail(local248 + "@b.com"))        // 254
-        #expect(!FieldRules.isValidEmail(local248 + "a@b.com"))      // 255
+        #expect(FieldRules.isValidEmail(local248 + "@b.com"))  // 254
+        #expect(!FieldRules.isValidEmail(local248 + "a@b.com"))  // 255
     }
 
     /// The regex accepts a domain ending in a dot ("b" "." "c." matches `[^@\s]+\.[^@\s]+`).
@@ -107,27 +120,30 @@ struct FieldRulesTests {
 
     // MARK: Postal codes (§1.8)
 
-    @Test("postal codes", arguments: [
-        PostalCase(input: "94105", normalized: "94105"),
-        PostalCase(input: "94105-1234", normalized: "94105-1234"),
-        PostalCase(input: "k1a 0b1", normalized: "K1A0B1"),
-        PostalCase(input: "K1A 0B1", normalized: "K1A0B1"),
-        PostalCase(input: " 94105 ", normalized: "94105"),
-        PostalCase(input: "9 4 1 0 5", normalized: "94105"),
-        PostalCase(input: "m5v2t6", normalized: "M5V2T6"),
-        PostalCase(input: "9410", normalized: nil),
-        PostalCase(input: "941051", normalized: nil),
-        PostalCase(input: "94105-123", normalized: nil),
-        PostalCase(input: "94105-12345", normalized: nil),
-        PostalCase(input: "94105 1234", normalized: nil),
-        PostalCase(input: "941051234", normalized: nil),
-        PostalCase(input: "K1A-0B1", normalized: nil),
-        PostalCase(input: "1KA0B1", normalized: nil),
-        PostalCase(input: "K1A0B", normalized: nil),
-        PostalCase(input: "ABCDE", normalized: nil),
-        PostalCase(input: "９４１０５", normalized: nil),
-        PostalCase(input: "", normalized: nil),
-    ])
+    @Test(
+        "postal codes",
+        arguments: [
+            PostalCase(input: "94105", normalized: "94105"),
+            PostalCase(input: "94105-1234", normalized: "94105-1234"),
+            PostalCase(input: "k1a 0b1", normalized: "K1A0B1"),
+            PostalCase(input: "K1A 0B1", normalized: "K1A0B1"),
+            PostalCase(input: " 94105 ", normalized: "94105"),
+            PostalCase(input: "9 4 1 0 5", normalized: "94105"),
+            PostalCase(input: "m5v2t6", normalized: "M5V2T6"),
+            PostalCase(input: "9410", normalized: nil),
+            PostalCase(input: "941051", normalized: nil),
+            PostalCase(input: "94105-123", normalized: nil),
+            PostalCase(input: "94105-12345", normalized: nil),
+            PostalCase(input: "94105 1234", normalized: nil),
+            PostalCase(input: "941051234", normalized: nil),
+            PostalCase(input: "K1A-0B1", normalized: nil),
+            PostalCase(input: "1KA0B1", normalized: nil),
+            PostalCase(input: "K1A0B", normalized: nil),
+            PostalCase(input: "ABCDE", normalized: nil),
+            PostalCase(input: "９４１０５", normalized: nil),
+            PostalCase(input: "", normalized: nil),
+        ]
+    )
     func postalCodes(_ c: PostalCase) {
         #expect(FieldRules.normalizePostalCode(c.input) == c.normalized)
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import LastMileCore
 
 // Shared helpers for the LastMileCore tests. Every instant is fixed; nothing reads the system clock.
@@ -63,14 +64,20 @@ enum Fixtures {
             schedulingHorizonDays: horizon,
             pickupDwellMinutes: pickupDwell,
             dropoffDwellMinutes: dropoffDwell,
-            shifts: shifts)
+            shifts: shifts
+        )
     }
 
     /// Plenty of capacity: `drivers` idle drivers on shift over `[from, to)`, no commitments.
     static func amplePlanner(store: Store, now: Date, from: Date, to: Date, drivers: Int = 3) -> CapacityPlanner {
         let shifts = (1...drivers).map { DriverShift(driverID: "d\($0)", start: from, end: to) }
-        return CapacityPlanner(shifts: shifts, commitments: [], pickupDwellMinutes: store.pickupDwellMinutes,
-                               dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+        return CapacityPlanner(
+            shifts: shifts,
+            commitments: [],
+            pickupDwellMinutes: store.pickupDwellMinutes,
+            dropoffDwellMinutes: store.dropoffDwellMinutes,
+            now: now
+        )
     }
 
     /// Ample capacity around the 2025-06-10/11 examples (drivers from 2025-06-10 00:00Z to 2025-06-13 00:00Z).
@@ -79,19 +86,37 @@ enum Fixtures {
     }
 
     static func planner(store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment] = []) -> CapacityPlanner {
-        CapacityPlanner(shifts: shifts, commitments: commitments, pickupDwellMinutes: store.pickupDwellMinutes,
-                        dropoffDwellMinutes: store.dropoffDwellMinutes, now: now)
+        CapacityPlanner(
+            shifts: shifts,
+            commitments: commitments,
+            pickupDwellMinutes: store.pickupDwellMinutes,
+            dropoffDwellMinutes: store.dropoffDwellMinutes,
+            now: now
+        )
     }
 
     /// A driver that is busy (assigned order) until `busyUntil`, on shift `[from, to)`.
-    static func busyDriverPlanner(store: Store, now: Date, busyUntil: Date,
-                                  from: Date = ts("2025-06-10T15:00:00Z"),
-                                  to: Date = ts("2025-06-11T06:00:00Z")) -> CapacityPlanner {
-        let assigned = Commitment(id: 1, createdAt: now.plus(hours: -1), windowStart: now.plus(hours: -1),
-                                  windowEnd: busyUntil, travelMinutes: 10,
-                                  assignment: Commitment.Assignment(driverID: "d1", busyUntil: busyUntil))
-        return planner(store: store, now: now, shifts: [DriverShift(driverID: "d1", start: from, end: to)],
-                       commitments: [assigned])
+    static func busyDriverPlanner(
+        store: Store,
+        now: Date,
+        busyUntil: Date,
+        from: Date = ts("2025-06-10T15:00:00Z"),
+        to: Date = ts("2025-06-11T06:00:00Z")
+    ) -> CapacityPlanner {
+        let assigned = Commitment(
+            id: 1,
+            createdAt: now.plus(hours: -1),
+            windowStart: now.plus(hours: -1),
+            windowEnd: busyUntil,
+            travelMinutes: 10,
+            assignment: Commitment.Assignment(driverID: "d1", busyUntil: busyUntil)
+        )
+        return planner(
+            store: store,
+            now: now,
+            shifts: [DriverShift(driverID: "d1", start: from, end: to)],
+            commitments: [assigned]
+        )
     }
 }
 

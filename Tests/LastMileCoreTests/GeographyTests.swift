@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 struct EstimateCase: Sendable, CustomStringConvertible {
@@ -19,16 +20,19 @@ struct GeographyTests {
     /// from a whole number (robust to the Earth radius used): see the expected values below.
     static func north(_ degrees: Double) -> GeoPoint { GeoPoint(latitude: 37.0 + degrees, longitude: -122.0) }
 
-    @Test("estimated minutes", arguments: [
-        EstimateCase(offset: 0, minutes: 1),           // 0 miles → max(1, 0)
-        EstimateCase(offset: 0.0487, minutes: 11),     // 3.365 mi → 10.50 min
-        EstimateCase(offset: 0.09, minutes: 20),       // 6.218 mi → 19.40 min
-        EstimateCase(offset: 0.1368, minutes: 30),     // 9.452 mi → 29.49 min
-        EstimateCase(offset: 0.1415, minutes: 31),     // 9.777 mi → 30.50 min
-        EstimateCase(offset: 0.1879, minutes: 41),     // 12.98 mi → 40.51 min
-        EstimateCase(offset: 0.2760, minutes: 60),     // 19.07 mi → 59.50 min
-        EstimateCase(offset: 0.2806, minutes: 61),     // 19.39 mi → 60.49 min
-    ])
+    @Test(
+        "estimated minutes",
+        arguments: [
+            EstimateCase(offset: 0, minutes: 1),  // 0 miles → max(1, 0)
+            EstimateCase(offset: 0.0487, minutes: 11),  // 3.365 mi → 10.50 min
+            EstimateCase(offset: 0.09, minutes: 20),  // 6.218 mi → 19.40 min
+            EstimateCase(offset: 0.1368, minutes: 30),  // 9.452 mi → 29.49 min
+            EstimateCase(offset: 0.1415, minutes: 31),  // 9.777 mi → 30.50 min
+            EstimateCase(offset: 0.1879, minutes: 41),  // 12.98 mi → 40.51 min
+            EstimateCase(offset: 0.2760, minutes: 60),  // 19.07 mi → 59.50 min
+            EstimateCase(offset: 0.2806, minutes: 61),  // 19.39 mi → 60.49 min
+        ]
+    )
     func estimatedMinutes(_ c: EstimateCase) {
         #expect(DeliveryEstimator().estimatedMinutes(from: Self.origin, to: Self.north(c.offset)) == c.minutes)
     }
@@ -82,17 +86,17 @@ struct GeographyTests {
 @Suite("Postal directory")
 struct PostalDirectoryTests {
     static let csv = """
-    zip_code,zip_code_type,active,city,state,county,timezone,lat,long
-    94105,STANDARD,1,San Francisco,CA,San Francisco County,America/Los_Angeles,37.7864,-122.3892
-    94612,STANDARD,1,Oakland,CA,Alameda County,America/Los_Angeles,37.8085,-122.2668
-    99999,STANDARD,1,Nowhere,CA,Nowhere County,America/Los_Angeles,not-a-number,-122
-    "10001",STANDARD,1,"New York",NY,"New York County",America/New_York,40.7506,-73.9972
+        zip_code,zip_code_type,active,city,state,county,timezone,lat,long
+        94105,STANDARD,1,San Francisco,CA,San Francisco County,America/Los_Angeles,37.7864,-122.3892
+        94612,STANDARD,1,Oakland,CA,Alameda County,America/Los_Angeles,37.8085,-122.2668
+        99999,STANDARD,1,Nowhere,CA,Nowhere County,America/Los_Angeles,not-a-number,-122
+        "10001",STANDARD,1,"New York",NY,"New York County",America/New_York,40.7506,-73.9972
 
-    """
+        """
 
     @Test func parsesAndLooksUpByFiveDigits() throws {
         let dir = try PostalDirectory.parseCSV(Data(Self.csv.utf8))
-        #expect(dir.count == 3)   // the row with bad coordinates is skipped
+        #expect(dir.count == 3)  // the row with bad coordinates is skipped
         let sf = try #require(dir.lookup("94105"))
         #expect(sf.city == "San Francisco")
         #expect(sf.county == "San Francisco County")

@@ -9,18 +9,28 @@ struct InputSafetyTests {
 
     @Test("parses what JSON allows into the values Foundation's decoder produced (3.0 is an integer, escapes, surrogates)")
     func parsesJSON() throws {
-        let v = try JSONValue.parse(Data(#" {"a":[1,-2,3.0,1e3,2.5,-0.5,12345678901234567890,null,true,false],"s":"x\"\\\/\b\f\n\r\tA\u00e9\ud83d\ude00","o":{}} "#.utf8))
-        #expect(v["a"] == .array([.integer(1), .integer(-2), .integer(3), .integer(1000), .number(2.5), .number(-0.5),
-                                  .number(12345678901234567890), .null, .bool(true), .bool(false)]))
+        let v = try JSONValue.parse(
+            Data(#" {"a":[1,-2,3.0,1e3,2.5,-0.5,12345678901234567890,null,true,false],"s":"x\"\\\/\b\f\n\r\tA\u00e9\ud83d\ude00","o":{}} "#.utf8)
+        )
+        #expect(
+            v["a"]
+                == .array([
+                    .integer(1), .integer(-2), .integer(3), .integer(1000), .number(2.5), .number(-0.5),
+                    .number(12_345_678_901_234_567_890), .null, .bool(true), .bool(false),
+                ])
+        )
         #expect(v["s"] == .string("x\"\\/\u{8}\u{c}\n\r\tAé😀"))
         #expect(v["o"] == .object([:]))
         #expect(try JSONValue.parse(Data(#"{"k":1,"k":2}"#.utf8))["k"] == .integer(2))
     }
 
-    @Test("refuses what JSON does not allow", arguments: [
-        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "[1 2]", "{\"a\" 1}", "{a:1}",
-        "\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\ud800\\u0041\"", "\"a\u{01}b\"", "1e400", "[1]x", "'a'", "NaN",
-    ])
+    @Test(
+        "refuses what JSON does not allow",
+        arguments: [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "[1 2]", "{\"a\" 1}", "{a:1}",
+            "\"\\x\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\ud800\\u0041\"", "\"a\u{01}b\"", "1e400", "[1]x", "'a'", "NaN",
+        ]
+    )
     func refusesInvalid(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONValue.parse(Data(text.utf8)) }
     }
@@ -94,8 +104,10 @@ struct InputSafetyTests {
 
     @Test("text fields: code points are counted, control and bidi characters refused, line breaks only where multiline")
     func textRules() {
-        var r = FieldReader(["a": .string("e" + String(repeating: "\u{301}", count: 10)), "b": .string("x\u{0}y"), "c": .string("one\ntwo"),
-                             "d": .string("one\ntwo"), "e": .string("\u{202e}abc"), "f": .string("a\u{85}b"), "g": .string("ok 😀 ça")])
+        var r = FieldReader([
+            "a": .string("e" + String(repeating: "\u{301}", count: 10)), "b": .string("x\u{0}y"), "c": .string("one\ntwo"),
+            "d": .string("one\ntwo"), "e": .string("\u{202e}abc"), "f": .string("a\u{85}b"), "g": .string("ok 😀 ça"),
+        ])
         #expect(r.string("a", max: 10) == nil)
         #expect(r.string("b") == nil)
         #expect(r.string("c") == nil)
@@ -138,9 +150,11 @@ struct InputSafetyTests {
         let prod = ReceiverURLPolicy(production: true, allowedHosts: ["hooks.internal", "10.9.8.7"])
         #expect(prod.problem(with: "https://hooks.example.com/cb") == nil)
         #expect(prod.problem(with: "http://hooks.example.com/cb") == "must be https:// in production mode")
-        for blocked in ["https://127.0.0.1/", "https://localhost/", "https://api.localhost/", "https://10.0.0.1/", "https://172.20.1.1/",
-                         "https://192.168.1.1/", "https://169.254.169.254/", "https://100.64.0.1/", "https://0.0.0.0/", "https://[::1]/",
-                         "https://[fe80::1]/", "https://[fd00::1]/", "https://[::ffff:127.0.0.1]/", "https://[::ffff:a9fe:a9fe]/"] {
+        for blocked in [
+            "https://127.0.0.1/", "https://localhost/", "https://api.localhost/", "https://10.0.0.1/", "https://172.20.1.1/",
+            "https://192.168.1.1/", "https://169.254.169.254/", "https://100.64.0.1/", "https://0.0.0.0/", "https://[::1]/",
+            "https://[fe80::1]/", "https://[fd00::1]/", "https://[::ffff:127.0.0.1]/", "https://[::ffff:a9fe:a9fe]/",
+        ] {
             #expect(prod.problem(with: blocked) != nil, "\(blocked)")
         }
         #expect(prod.problem(with: "https://hooks.internal/cb") == nil)

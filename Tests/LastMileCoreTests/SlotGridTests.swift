@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 /// §2.0.4 scheduled windows: two hours of elapsed time, on every whole local hour with open ≤ h and
@@ -21,7 +22,7 @@ struct SlotGridTests {
             #expect(w.end.timeIntervalSince(w.start) == 7200)
             #expect(d == june10)
         }
-        #expect(windows.first?.0.end == ts("2025-06-10T17:00:00Z"))   // 08:00–10:00
+        #expect(windows.first?.0.end == ts("2025-06-10T17:00:00Z"))  // 08:00–10:00
         #expect(windows.last?.0.start == ts("2025-06-11T02:00:00Z"))  // 19:00–21:00
         #expect(windows.last?.0.end == ts("2025-06-11T04:00:00Z"))
     }
@@ -72,7 +73,7 @@ struct SlotGridTests {
         var days = [DailyHours?](repeating: DailyHours(open: hm(8), close: hm(21)), count: 7)
         days[2] = nil
         let store = Fixtures.store(hours: WeeklyHours(days: days), horizon: 3)
-        let windows = SlotGrid(store: store).scheduledWindows(now: ts("2025-06-10T07:00:00Z")) // 00:00 PDT Tue
+        let windows = SlotGrid(store: store).scheduledWindows(now: ts("2025-06-10T07:00:00Z"))  // 00:00 PDT Tue
         let dates = windows.map(\.1)
         #expect(windows.count == 24)
         #expect(dates.filter { $0 == june10 }.count == 12)
@@ -112,7 +113,7 @@ struct SlotGridTests {
         #expect(starts(windows) == expected)
         #expect(windows.count == 22)
         for (w, _) in windows {
-            #expect(w.end.timeIntervalSince(w.start) == 7200) // elapsed time, even across the jump
+            #expect(w.end.timeIntervalSince(w.start) == 7200)  // elapsed time, even across the jump
         }
         // No window starts at the nonexistent 02:00 local hour.
         let ny = LocalTimeZone(identifier: "America/New_York")!

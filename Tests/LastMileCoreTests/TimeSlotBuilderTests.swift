@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 /// §2.0.4 listings: immediate, ETA, scheduled and desired-window options, filters and order.
@@ -7,8 +8,14 @@ import Testing
 struct TimeSlotBuilderTests {
     let june10 = CivilDate(year: 2025, month: 6, day: 10)
 
-    func query(_ now: Date, travel: Int = 10, eta: Bool = false, priority: Bool = false, handoff: Bool = false,
-               enabled: Bool = false) -> SlotQuery {
+    func query(
+        _ now: Date,
+        travel: Int = 10,
+        eta: Bool = false,
+        priority: Bool = false,
+        handoff: Bool = false,
+        enabled: Bool = false
+    ) -> SlotQuery {
         var q = SlotQuery(now: now, travelMinutes: travel)
         q.withETA = eta
         q.withPriorityETA = priority
@@ -29,11 +36,13 @@ struct TimeSlotBuilderTests {
         let store = Fixtures.store(immediateFiveHour: true)
         let now = ts("2025-06-11T00:34:00Z")
         let listing = list(store, query(now))
-        #expect(describe(listing.options) == [
-            "immediate(2)",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "immediate(2)",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
         #expect(listing.warnings.isEmpty)
         let immediate = try #require(listing.options.first)
         #expect(immediate.window == DeliveryWindow(start: now, end: now.plus(hours: 2)))
@@ -114,14 +123,18 @@ struct TimeSlotBuilderTests {
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T01:26:00Z"))
         #expect(planner.earliestArrival(travelMinutes: 1, limit: now.plus(hours: 5)) == ts("2025-06-11T01:32:00Z"))
         let listing = list(store, query(now, travel: 1, eta: true, priority: true, handoff: true, enabled: true), planner: planner)
-        #expect(describe(listing.options) == [
-            "priority_eta@2025-06-11T00:35:12Z-2025-06-11T01:32:00Z",
-            "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
-        #expect(listing.options.map { $0.handoffTime.map(Timestamp.format) }
-            == ["2025-06-11T01:26:00Z", "2025-06-11T01:26:00Z", nil, nil])
+        #expect(
+            describe(listing.options) == [
+                "priority_eta@2025-06-11T00:35:12Z-2025-06-11T01:32:00Z",
+                "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
+        #expect(
+            listing.options.map { $0.handoffTime.map(Timestamp.format) }
+                == ["2025-06-11T01:26:00Z", "2025-06-11T01:26:00Z", nil, nil]
+        )
         #expect(listing.options.allSatisfy { $0.date == june10 && $0.available })
         #expect(listing.warnings.isEmpty)
     }
@@ -132,12 +145,14 @@ struct TimeSlotBuilderTests {
         let store = Fixtures.store(immediateFiveHour: true)
         let now = ts("2025-06-11T00:35:12.600Z")
         let listing = list(store, query(now, eta: true, priority: true, enabled: true))
-        #expect(describe(listing.options) == [
-            "priority_eta@2025-06-11T00:35:12Z-2025-06-11T01:21:00Z",
-            "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "priority_eta@2025-06-11T00:35:12Z-2025-06-11T01:21:00Z",
+                "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
         let priority = try #require(listing.options.first)
         #expect(priority.window.start == ts("2025-06-11T00:35:12Z"))
         #expect(priority.window.end == ts("2025-06-11T01:21:00Z"))
@@ -167,11 +182,13 @@ struct TimeSlotBuilderTests {
         let now = ts("2025-06-11T00:35:12Z")
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T02:25:12Z"))
         let listing = list(store, query(now, eta: true, priority: true, handoff: true, enabled: true), planner: planner)
-        #expect(describe(listing.options) == [
-            "eta@2025-06-11T00:35:12Z-2025-06-11T02:41:00Z",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "eta@2025-06-11T00:35:12Z-2025-06-11T02:41:00Z",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
         #expect(listing.options.first?.handoffTime == ts("2025-06-11T02:25:12Z"))
     }
 
@@ -181,10 +198,12 @@ struct TimeSlotBuilderTests {
         let now = ts("2025-06-11T00:35:12Z")
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T01:50:30Z"))
         let listing = list(store, query(now, eta: true, priority: true, enabled: true), planner: planner)
-        #expect(Array(describe(listing.options).prefix(2)) == [
-            "priority_eta@2025-06-11T00:35:12Z-2025-06-11T02:06:00Z",
-            "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
-        ])
+        #expect(
+            Array(describe(listing.options).prefix(2)) == [
+                "priority_eta@2025-06-11T00:35:12Z-2025-06-11T02:06:00Z",
+                "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
+            ]
+        )
     }
 
     @Test func priorityLessThanThirtyMinutesBeforeStandardIsWithheld() {
@@ -193,11 +212,13 @@ struct TimeSlotBuilderTests {
         let now = ts("2025-06-11T00:35:12Z")
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T01:51:30Z"))
         let listing = list(store, query(now, eta: true, priority: true, enabled: true), planner: planner)
-        #expect(describe(listing.options) == [
-            "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "eta@2025-06-11T00:35:12Z-2025-06-11T02:36:00Z",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
     }
 
     @Test func eachFlagControlsItsOwnOptionType() {
@@ -216,10 +237,12 @@ struct TimeSlotBuilderTests {
         let now = ts("2025-06-11T00:35:12Z")
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T02:00:00Z"))
         let enabled = list(store, query(now, priority: true, enabled: true), planner: planner)
-        #expect(describe(enabled.options) == [
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(enabled.options) == [
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
         #expect(enabled.warnings.isEmpty)
         // Control: the same capacity does serve an immediate option when ETA is not enabled.
         let notEnabled = list(store, query(now, priority: true, enabled: false), planner: planner)
@@ -238,11 +261,13 @@ struct TimeSlotBuilderTests {
         let now = ts("2025-06-11T00:34:00Z")
         for (eta, priority) in [(true, false), (false, true), (true, true)] {
             let listing = list(store, query(now, eta: eta, priority: priority, handoff: true, enabled: false))
-            #expect(describe(listing.options) == [
-                "immediate(2)",
-                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-            ])
+            #expect(
+                describe(listing.options) == [
+                    "immediate(2)",
+                    "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                    "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+                ]
+            )
             #expect(listing.warnings == [ListingWarning.etaNotEnabled])
             let warning = try #require(listing.warnings.first)
             #expect(warning.message == "ETA options are not enabled for this retailer.")
@@ -292,7 +317,7 @@ struct TimeSlotBuilderTests {
         var q = query(ts("2025-06-11T00:36:00Z"))
         q.desiredWindows = [
             desired("2025-06-10T18:30:00-07:00", "2025-06-10T20:00:00-07:00"),
-            desired("2025-06-11T09:00:00-07:00", "2025-06-11T11:00:00-07:00"), // beyond the 1-day horizon
+            desired("2025-06-11T09:00:00-07:00", "2025-06-11T11:00:00-07:00"),  // beyond the 1-day horizon
         ]
         let listing = list(Fixtures.store(), q)
         #expect(describe(listing.options) == ["scheduled@2025-06-11T01:30:00Z-2025-06-11T03:00:00Z"])
@@ -303,23 +328,25 @@ struct TimeSlotBuilderTests {
         // 12:00 local.
         var q = query(ts("2025-06-10T19:00:00Z"), eta: true, priority: true, handoff: true, enabled: false)
         q.desiredWindows = [
-            desired("2025-06-10T18:30:00-07:00", "2025-06-10T20:00:00-07:00"), // W1
-            desired("2025-06-10T13:15:00-07:00", "2025-06-10T14:00:00-07:00"), // W2 (earlier start, later in request)
-            desired("2025-06-11T01:30:00Z", "2025-06-11T03:00:00Z"),           // W1 again, other offset → collapses
-            desired("2025-06-10T11:00:00-07:00", "2025-06-10T12:30:00-07:00"), // starts in the past
-            desired("2025-06-10T20:00:00-07:00", "2025-06-10T21:30:00-07:00"), // ends after close
-            desired("2025-06-11T09:00:00-07:00", "2025-06-11T10:00:00-07:00"), // beyond the horizon
-            desired("2025-06-10T19:00:00Z", "2025-06-10T20:00:00Z"),           // starts exactly now
-            desired("2025-06-10T20:00:00-07:00", "2025-06-10T21:00:00-07:00"), // ends exactly at close
-            desired("2025-06-10T18:30:00-07:00", "2025-06-10T19:30:00-07:00"), // same start as W1, other end
+            desired("2025-06-10T18:30:00-07:00", "2025-06-10T20:00:00-07:00"),  // W1
+            desired("2025-06-10T13:15:00-07:00", "2025-06-10T14:00:00-07:00"),  // W2 (earlier start, later in request)
+            desired("2025-06-11T01:30:00Z", "2025-06-11T03:00:00Z"),  // W1 again, other offset → collapses
+            desired("2025-06-10T11:00:00-07:00", "2025-06-10T12:30:00-07:00"),  // starts in the past
+            desired("2025-06-10T20:00:00-07:00", "2025-06-10T21:30:00-07:00"),  // ends after close
+            desired("2025-06-11T09:00:00-07:00", "2025-06-11T10:00:00-07:00"),  // beyond the horizon
+            desired("2025-06-10T19:00:00Z", "2025-06-10T20:00:00Z"),  // starts exactly now
+            desired("2025-06-10T20:00:00-07:00", "2025-06-10T21:00:00-07:00"),  // ends exactly at close
+            desired("2025-06-10T18:30:00-07:00", "2025-06-10T19:30:00-07:00"),  // same start as W1, other end
         ]
         let listing = list(Fixtures.store(immediateFiveHour: true), q)
-        #expect(describe(listing.options) == [
-            "scheduled@2025-06-11T01:30:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-10T20:15:00Z-2025-06-10T21:00:00Z",
-            "scheduled@2025-06-11T03:00:00Z-2025-06-11T04:00:00Z",
-            "scheduled@2025-06-11T01:30:00Z-2025-06-11T02:30:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "scheduled@2025-06-11T01:30:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-10T20:15:00Z-2025-06-10T21:00:00Z",
+                "scheduled@2025-06-11T03:00:00Z-2025-06-11T04:00:00Z",
+                "scheduled@2025-06-11T01:30:00Z-2025-06-11T02:30:00Z",
+            ]
+        )
         #expect(listing.options.allSatisfy { $0.date == june10 && $0.handoffTime == nil })
         // ETA flags have no effect and produce no warning with desired windows.
         #expect(listing.warnings.isEmpty)
@@ -328,9 +355,9 @@ struct TimeSlotBuilderTests {
     @Test func desiredWindowsOnLaterDatesUseThatDatesHours() {
         var q = query(ts("2025-06-10T19:00:00Z"))
         q.desiredWindows = [
-            desired("2025-06-11T07:30:00-07:00", "2025-06-11T09:00:00-07:00"), // before opening
-            desired("2025-06-11T08:00:00-07:00", "2025-06-11T09:00:00-07:00"), // from opening: kept
-            desired("2025-06-12T09:00:00-07:00", "2025-06-12T10:00:00-07:00"), // third date, horizon 2
+            desired("2025-06-11T07:30:00-07:00", "2025-06-11T09:00:00-07:00"),  // before opening
+            desired("2025-06-11T08:00:00-07:00", "2025-06-11T09:00:00-07:00"),  // from opening: kept
+            desired("2025-06-12T09:00:00-07:00", "2025-06-12T10:00:00-07:00"),  // third date, horizon 2
         ]
         let listing = list(Fixtures.store(horizon: 2), q)
         #expect(describe(listing.options) == ["scheduled@2025-06-11T15:00:00Z-2025-06-11T16:00:00Z"])
@@ -354,11 +381,13 @@ struct TimeSlotBuilderTests {
         q.alcoholic = true
         q.customer = Fixtures.sfCustomer
         let listing = list(store, q)
-        #expect(describe(listing.options) == [
-            "immediate(2)",
-            "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
-            "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
-        ])
+        #expect(
+            describe(listing.options) == [
+                "immediate(2)",
+                "scheduled@2025-06-11T01:00:00Z-2025-06-11T03:00:00Z",
+                "scheduled@2025-06-11T02:00:00Z-2025-06-11T04:00:00Z",
+            ]
+        )
         #expect(listing.options.map(\.available) == [true, true, false])
         #expect(listing.options.map(\.reasons) == [[], [], ["Alcohol delivery not allowed at this time"]])
 
@@ -374,11 +403,13 @@ struct TimeSlotBuilderTests {
         q.alcoholic = true
         q.customer = nil
         let listing = list(store, q)
-        #expect(listing.options.map(\.reasons) == [
-            ["Alcohol delivery not enabled for this store"],
-            ["Alcohol delivery not enabled for this store"],
-            ["Alcohol delivery not enabled for this store", "Alcohol delivery not allowed at this time"],
-        ])
+        #expect(
+            listing.options.map(\.reasons) == [
+                ["Alcohol delivery not enabled for this store"],
+                ["Alcohol delivery not enabled for this store"],
+                ["Alcohol delivery not enabled for this store", "Alcohol delivery not allowed at this time"],
+            ]
+        )
         #expect(listing.options.allSatisfy { !$0.available })
     }
 }

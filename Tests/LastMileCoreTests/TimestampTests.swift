@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LastMileCore
 
 struct AcceptedTimestamp: Sendable, CustomStringConvertible {
@@ -17,38 +18,44 @@ struct TimestampTests {
     /// 2022-11-02T16:00:00Z.
     static let nov2: Double = 1_667_404_800
 
-    @Test("parse accepts the contract's forms", arguments: [
-        AcceptedTimestamp(text: "2025-06-10T17:35:12Z", epoch: 1_749_576_912),
-        AcceptedTimestamp(text: "2025-06-10T10:35:12-07:00", epoch: 1_749_576_912),
-        AcceptedTimestamp(text: "2025-06-10T17:35:12.250+00:00", epoch: 1_749_576_912.25),
-        AcceptedTimestamp(text: "2022-11-02T16:00:00.00000-00:00", epoch: 1_667_404_800),
-        AcceptedTimestamp(text: "2025-06-10T23:05:12.5+05:30", epoch: 1_749_576_912.5),
-        AcceptedTimestamp(text: "2025-06-10T17:35:12.123456789Z", epoch: 1_749_576_912.123456789),
-        AcceptedTimestamp(text: "2025-06-11T03:35:12+10:00", epoch: 1_749_576_912),
-        AcceptedTimestamp(text: "2024-02-29T12:00:00Z", epoch: 1_709_208_000),
-        // RFC 3339 §5.6 allows lower-case t and z.
-        AcceptedTimestamp(text: "2025-06-10t17:35:12z", epoch: 1_749_576_912),
-    ])
+    @Test(
+        "parse accepts the contract's forms",
+        arguments: [
+            AcceptedTimestamp(text: "2025-06-10T17:35:12Z", epoch: 1_749_576_912),
+            AcceptedTimestamp(text: "2025-06-10T10:35:12-07:00", epoch: 1_749_576_912),
+            AcceptedTimestamp(text: "2025-06-10T17:35:12.250+00:00", epoch: 1_749_576_912.25),
+            AcceptedTimestamp(text: "2022-11-02T16:00:00.00000-00:00", epoch: 1_667_404_800),
+            AcceptedTimestamp(text: "2025-06-10T23:05:12.5+05:30", epoch: 1_749_576_912.5),
+            AcceptedTimestamp(text: "2025-06-10T17:35:12.123456789Z", epoch: 1_749_576_912.123456789),
+            AcceptedTimestamp(text: "2025-06-11T03:35:12+10:00", epoch: 1_749_576_912),
+            AcceptedTimestamp(text: "2024-02-29T12:00:00Z", epoch: 1_709_208_000),
+            // RFC 3339 §5.6 allows lower-case t and z.
+            AcceptedTimestamp(text: "2025-06-10t17:35:12z", epoch: 1_749_576_912),
+        ]
+    )
     func accepts(_ c: AcceptedTimestamp) throws {
         let date = try #require(Timestamp.parse(c.text))
         #expect(abs(date.timeIntervalSince1970 - c.epoch) < 1e-6)
     }
 
-    @Test("parse rejects other formats", arguments: [
-        "2025-06-10T17:35:12",                 // no offset
-        "2025-06-10T17:35:12.1234567890Z",     // 10 fractional digits
-        "2025-02-30T00:00:00Z",                // no such date
-        "2025-02-29T00:00:00Z",                // not a leap year
-        "2025-06-10",                          // a date only
-        "2025-13-01T00:00:00Z",
-        "2025-06-10T25:00:00Z",
-        "2025-06-10T17:35:12.Z",               // a dot without digits
-        "2025-06-10T17:35:12+0700",            // offset without colon
-        "2025-06-10 17:35:12",
-        "17:35:12Z",
-        "",
-        "not a timestamp",
-    ])
+    @Test(
+        "parse rejects other formats",
+        arguments: [
+            "2025-06-10T17:35:12",  // no offset
+            "2025-06-10T17:35:12.1234567890Z",  // 10 fractional digits
+            "2025-02-30T00:00:00Z",  // no such date
+            "2025-02-29T00:00:00Z",  // not a leap year
+            "2025-06-10",  // a date only
+            "2025-13-01T00:00:00Z",
+            "2025-06-10T25:00:00Z",
+            "2025-06-10T17:35:12.Z",  // a dot without digits
+            "2025-06-10T17:35:12+0700",  // offset without colon
+            "2025-06-10 17:35:12",
+            "17:35:12Z",
+            "",
+            "not a timestamp",
+        ]
+    )
     func rejects(_ text: String) {
         #expect(Timestamp.parse(text) == nil)
     }
@@ -94,11 +101,11 @@ struct TimestampTests {
 @Suite("Civil dates")
 struct CivilDateTests {
     @Test func weekdayIndexIsMondayFirst() {
-        #expect(CivilDate(year: 1970, month: 1, day: 1).weekdayIndex == 3)   // Thursday
-        #expect(CivilDate(year: 2025, month: 6, day: 9).weekdayIndex == 0)   // Monday
+        #expect(CivilDate(year: 1970, month: 1, day: 1).weekdayIndex == 3)  // Thursday
+        #expect(CivilDate(year: 2025, month: 6, day: 9).weekdayIndex == 0)  // Monday
         #expect(CivilDate(year: 2025, month: 6, day: 10).weekdayIndex == 1)  // Tuesday
-        #expect(CivilDate(year: 2026, month: 3, day: 8).weekdayIndex == 6)   // Sunday
-        #expect(CivilDate(year: 1969, month: 12, day: 31).weekdayIndex == 2) // Wednesday
+        #expect(CivilDate(year: 2026, month: 3, day: 8).weekdayIndex == 6)  // Sunday
+        #expect(CivilDate(year: 1969, month: 12, day: 31).weekdayIndex == 2)  // Wednesday
     }
 
     @Test func daysSinceEpochRoundTrips() {

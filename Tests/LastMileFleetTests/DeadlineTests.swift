@@ -30,7 +30,12 @@ struct DeadlineTests {
 
     @Test("cancelling the caller ends the wait at once")
     func callerCancelled() async throws {
-        let task = Task { try await withDeadline(.seconds(30)) { try await Task.sleep(for: .seconds(30)); return 1 } }
+        let task = Task {
+            try await withDeadline(.seconds(30)) {
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        }
         try await Task.sleep(for: .milliseconds(50))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }

@@ -19,7 +19,8 @@ struct OutboxBackoffTests {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt)
+        {
             captured.messages.withLock { $0.append("\(level): \(message)") }
         }
     }
@@ -38,7 +39,7 @@ struct OutboxBackoffTests {
         backoff.succeeded(logger)
         #expect(backoff.failed(Down(), logger) == .milliseconds(200))
         let messages = captured.messages.withLock { $0 }
-        #expect(messages.filter { $0.hasPrefix("warning") }.count == 2, "\(messages)") // one per outage
+        #expect(messages.filter { $0.hasPrefix("warning") }.count == 2, "\(messages)")  // one per outage
         #expect(messages.filter { $0.contains("reachable again after 12 failed claims") }.count == 1, "\(messages)")
     }
 }

@@ -1,16 +1,35 @@
 import Foundation
 import LastMileCore
-import LastMileTestSupport
 import LastMileStorage
+import LastMileTestSupport
 import Testing
 
 func sampleOrder(_ id: String, retailer: String = "r1", at now: Date) -> OrderRecord {
-    OrderRecord(retailerID: retailer, orderID: id, userID: nil, family: .dispatch, fingerprint: id, locationCode: "S1",
-                windowStart: now.addingTimeInterval(3600), windowEnd: now.addingTimeInterval(7200), createdAt: now, locale: .enUS,
-                firstName: "A", lastName: "B", phone: "+14155550123", email: nil,
-                address: UserAddress(addressLine1: "1 Main St", addressLine2: nil, addressType: nil, postalCode: "94105", city: nil, state: nil),
-                destination: GeoPoint(latitude: 37.78, longitude: -122.40), travelMinutes: 10, itemsCount: 1, itemsWeight: 1,
-                alcoholic: false, leaveUnattended: false, customerSMSOptOut: false, withHandoffTime: false)
+    OrderRecord(
+        retailerID: retailer,
+        orderID: id,
+        userID: nil,
+        family: .dispatch,
+        fingerprint: id,
+        locationCode: "S1",
+        windowStart: now.addingTimeInterval(3600),
+        windowEnd: now.addingTimeInterval(7200),
+        createdAt: now,
+        locale: .enUS,
+        firstName: "A",
+        lastName: "B",
+        phone: "+14155550123",
+        email: nil,
+        address: UserAddress(addressLine1: "1 Main St", addressLine2: nil, addressType: nil, postalCode: "94105", city: nil, state: nil),
+        destination: GeoPoint(latitude: 37.78, longitude: -122.40),
+        travelMinutes: 10,
+        itemsCount: 1,
+        itemsWeight: 1,
+        alcoholic: false,
+        leaveUnattended: false,
+        customerSMSOptOut: false,
+        withHandoffTime: false
+    )
 }
 
 @Suite("Storage contract: callback outbox, conditional order updates, sandbox batches")
@@ -26,15 +45,30 @@ struct OutboxContractTests {
         return (db, s)
     }
 
-    @Test("two workers never lease the same callback; leases expire; delivered ones stay delivered; resend requeues",
-          arguments: Engine.available)
+    @Test(
+        "two workers never lease the same callback; leases expire; delivered ones stay delivered; resend requeues",
+        arguments: Engine.available
+    )
     func leases(engine: Engine) async throws {
         let (db, s) = try await configured(engine)
-        let other = try await db.open() // a second server process
+        let other = try await db.open()  // a second server process
         for i in 0..<40 {
-            guard case .created = try await s.createOrder(sampleOrder("O-\(i)", at: now), holdID: nil, now: now, decide: { _ in
-                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
-            }) else { Issue.record("not created"); return }
+            guard
+                case .created = try await s.createOrder(
+                    sampleOrder("O-\(i)", at: now),
+                    holdID: nil,
+                    now: now,
+                    decide: { _ in
+                        BookingDecision(
+                            window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                            handoff: nil
+                        )
+                    }
+                )
+            else {
+                Issue.record("not created")
+                return
+            }
         }
         // A retailer without callbacks produces events but no outbox entries.
         _ = try await s.createOrder(sampleOrder("N-1", retailer: "r2", at: now), holdID: nil, now: now) { _ in
@@ -53,7 +87,14 @@ struct OutboxContractTests {
         let second = try #require(x.last)
         try await s.recordCallbackAttempts([
             CallbackAttempt(rowID: first.rowID, at: now, statusCode: 204, error: nil, durationMilliseconds: 3, next: .delivered),
-            CallbackAttempt(rowID: second.rowID, at: now, statusCode: 500, error: nil, durationMilliseconds: 3, next: .retry(at: now.addingTimeInterval(30))),
+            CallbackAttempt(
+                rowID: second.rowID,
+                at: now,
+                statusCode: 500,
+                error: nil,
+                durationMilliseconds: 3,
+                next: .retry(at: now.addingTimeInterval(30))
+            ),
         ])
         // After the lease: everything not delivered is claimable again, the retried one once due.
         let again = try await other.claimCallbacks(due: now.addingTimeInterval(61), leaseNow: now.addingTimeInterval(61), limit: 100, lease: 60)
@@ -66,15 +107,33 @@ struct OutboxContractTests {
         // A worker whose lease ran out and was taken over cannot record over the new holder.
         let stale = try #require(x.first { $0.rowID != first.rowID && $0.rowID != second.rowID })
         let holder = try #require(again.first { $0.rowID == stale.rowID })
-        try await s.recordCallbackAttempts([CallbackAttempt(rowID: stale.rowID, at: now, statusCode: 200, error: nil, durationMilliseconds: 1,
-                                                            next: .delivered, leaseUntil: stale.leaseUntil)])
+        try await s.recordCallbackAttempts([
+            CallbackAttempt(
+                rowID: stale.rowID,
+                at: now,
+                statusCode: 200,
+                error: nil,
+                durationMilliseconds: 1,
+                next: .delivered,
+                leaseUntil: stale.leaseUntil
+            )
+        ])
         #expect(try await s.callbackDeliveries(retailerID: nil, orderID: stale.orderID, limit: 1).first?.state == .pending)
-        try await s.recordCallbackAttempts([CallbackAttempt(rowID: holder.rowID, at: now, statusCode: 200, error: nil, durationMilliseconds: 1,
-                                                            next: .delivered, leaseUntil: holder.leaseUntil)])
+        try await s.recordCallbackAttempts([
+            CallbackAttempt(
+                rowID: holder.rowID,
+                at: now,
+                statusCode: 200,
+                error: nil,
+                durationMilliseconds: 1,
+                next: .delivered,
+                leaseUntil: holder.leaseUntil
+            )
+        ])
         #expect(try await s.callbackDeliveries(retailerID: nil, orderID: stale.orderID, limit: 1).first?.state == .delivered)
         #expect(try await s.resendCallback(rowID: first.rowID, now: now.addingTimeInterval(200)))
         let resent = try await s.claimCallbacks(due: now.addingTimeInterval(200), leaseNow: now.addingTimeInterval(200), limit: 100, lease: 60)
-        #expect(resent.first { $0.rowID == first.rowID }?.attempts == 0) // a fresh retry budget
+        #expect(resent.first { $0.rowID == first.rowID }?.attempts == 0)  // a fresh retry budget
         try await other.close()
         try await s.close()
     }
@@ -82,11 +141,25 @@ struct OutboxContractTests {
     @Test("an update from a stale read loses: one of two writers of the same revision wins", arguments: Engine.available)
     func conditionalUpdate(engine: Engine) async throws {
         let (_, s) = try await configured(engine)
-        guard case .created = try await s.createOrder(sampleOrder("O-1", at: now), holdID: nil, now: now, decide: { _ in
-            BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
-        }) else { Issue.record("not created"); return }
+        guard
+            case .created = try await s.createOrder(
+                sampleOrder("O-1", at: now),
+                holdID: nil,
+                now: now,
+                decide: { _ in
+                    BookingDecision(
+                        window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                        handoff: nil
+                    )
+                }
+            )
+        else {
+            Issue.record("not created")
+            return
+        }
         let read = try #require(try await s.order(retailerID: "r1", orderID: "O-1"))
-        var one = read, two = read
+        var one = read
+        var two = read
         one.tipAmountCents = 1
         two.driverLocation = GeoPoint(latitude: 1, longitude: 1)
         let event = CallbackEvents.make(.orderLocation, two, at: now)

@@ -21,7 +21,9 @@ struct PostgresURLTests {
 
     @Test("an invalid URL is reported without its password")
     func redaction() {
-        #expect(PostgresStorage.redacted("postgres://lastmile:hunter2@db.internal:5432/lastmile") == "postgres://lastmile:***@db.internal:5432/lastmile")
+        #expect(
+            PostgresStorage.redacted("postgres://lastmile:hunter2@db.internal:5432/lastmile") == "postgres://lastmile:***@db.internal:5432/lastmile"
+        )
         do {
             _ = try PostgresStorage(url: "postgres://lastmile:hunter2@/nohost")
             Issue.record("accepted a URL without a host")

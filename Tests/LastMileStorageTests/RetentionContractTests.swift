@@ -10,16 +10,37 @@ struct RetentionContractTests {
 
     func option(_ id: Int64, listedAt: Date) -> StoredServiceOption {
         StoredServiceOption(
-            id: id, retailerID: "r1", userID: "u1", locationCode: "S1", type: .scheduled,
-            windowStart: listedAt.addingTimeInterval(3600), windowEnd: listedAt.addingTimeInterval(7200), immediateHour: nil,
-            date: CivilDate(year: 2025, month: 6, day: 15), handoffTime: nil, available: true, reasons: [], alcoholic: false,
-            destination: GeoPoint(latitude: 37.7, longitude: -122.4), travelMinutes: 12, listedAt: listedAt,
-            cartTotalCents: nil, itemsCount: nil, unitsCount: nil)
+            id: id,
+            retailerID: "r1",
+            userID: "u1",
+            locationCode: "S1",
+            type: .scheduled,
+            windowStart: listedAt.addingTimeInterval(3600),
+            windowEnd: listedAt.addingTimeInterval(7200),
+            immediateHour: nil,
+            date: CivilDate(year: 2025, month: 6, day: 15),
+            handoffTime: nil,
+            available: true,
+            reasons: [],
+            alcoholic: false,
+            destination: GeoPoint(latitude: 37.7, longitude: -122.4),
+            travelMinutes: 12,
+            listedAt: listedAt,
+            cartTotalCents: nil,
+            itemsCount: nil,
+            unitsCount: nil
+        )
     }
 
     func token(_ name: String, client: String = "c1", expires: Date) -> AccessTokenRecord {
-        AccessTokenRecord(tokenHash: SecretHash.hex(name), clientID: client, retailerID: "r1", scopes: [.fulfillment],
-                          issuedAt: expires.addingTimeInterval(-86_400), expiresAt: expires)
+        AccessTokenRecord(
+            tokenHash: SecretHash.hex(name),
+            clientID: client,
+            retailerID: "r1",
+            scopes: [.fulfillment],
+            issuedAt: expires.addingTimeInterval(-86_400),
+            expiresAt: expires
+        )
     }
 
     @Test("purge deletes only rows older than the cutoff, at most `limit` at a time", arguments: Engine.available)
@@ -57,8 +78,10 @@ struct RetentionContractTests {
         #expect(try await s.token(hash: SecretHash.hex("c2-0"))?.revokedAt == nil)
     }
 
-    @Test("a new database numbers its events from a random epoch: unique across databases, increasing within one",
-          arguments: Engine.available)
+    @Test(
+        "a new database numbers its events from a random epoch: unique across databases, increasing within one",
+        arguments: Engine.available
+    )
     func eventEpoch(engine: Engine) async throws {
         var firsts: [Int64] = []
         for _ in 0..<2 {
@@ -68,7 +91,10 @@ struct RetentionContractTests {
             try await s.applyConfiguration(config)
             for i in 0..<3 {
                 _ = try await s.createOrder(sampleOrder("E-\(i)", at: now), holdID: nil, now: now) { _ in
-                    BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+                    BookingDecision(
+                        window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                        handoff: nil
+                    )
                 }
             }
             let ids = try await s.callbackDeliveries(retailerID: "r1", orderID: nil, limit: 10).map(\.eventID).sorted()
@@ -93,7 +119,10 @@ struct RetentionContractTests {
         try await s.applyConfiguration(config)
         for (i, retailer) in ["r1", "r1", "r2"].enumerated() {
             _ = try await s.createOrder(sampleOrder("X-\(i)", retailer: retailer, at: now), holdID: nil, now: now) { _ in
-                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+                BookingDecision(
+                    window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                    handoff: nil
+                )
             }
         }
         let claimed = try await s.claimCallbacks(due: now, leaseNow: now, limit: 10, lease: 60, excludingRetailers: ["r1"])
@@ -113,16 +142,26 @@ struct OrderScanContractTests {
         // r2's many orders come first: a global oldest-N scan would never reach r1's.
         for i in 0..<30 {
             _ = try await s.createOrder(sampleOrder("B-\(i)", retailer: "r2", at: now), holdID: nil, now: now) { _ in
-                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+                BookingDecision(
+                    window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                    handoff: nil
+                )
             }
         }
         for i in 0..<3 {
             _ = try await s.createOrder(sampleOrder("A-\(i)", at: now), holdID: nil, now: now) { _ in
-                BookingDecision(window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)), handoff: nil)
+                BookingDecision(
+                    window: DeliveryWindow(start: self.now.addingTimeInterval(3600), end: self.now.addingTimeInterval(7200)),
+                    handoff: nil
+                )
             }
         }
-        #expect(Set(try await s.storesWithOrders(inStatuses: [.brandNew])) == [StoreKey(retailerID: "r1", locationCode: "S1"),
-                                                                                 StoreKey(retailerID: "r2", locationCode: "S1")])
+        #expect(
+            Set(try await s.storesWithOrders(inStatuses: [.brandNew])) == [
+                StoreKey(retailerID: "r1", locationCode: "S1"),
+                StoreKey(retailerID: "r2", locationCode: "S1"),
+            ]
+        )
         #expect(try await s.storesWithOrders(inStatuses: [.delivered]).isEmpty)
         var query = OrderQuery(statuses: [.brandNew], retailerID: "r2", locationCode: "S1", driver: .none, limit: 7)
         var seen: [String] = []

@@ -1,28 +1,44 @@
 import Foundation
 import LastMileCore
-import LastMileTestSupport
 import LastMileStorage
+import LastMileTestSupport
 import Testing
 
 func sampleStore(_ code: String, retailer: String = "r1", name: String = "Store") -> Store {
-    Store(retailerID: retailer, locationCode: code, name: name,
-          address: StoreAddress(addressLine1: "1 Main St", city: "San Francisco", state: "CA", postalCode: "94105"),
-          county: "San Francisco County", point: GeoPoint(latitude: 37.79, longitude: -122.39), timeZone: "America/Los_Angeles",
-          alcohol: true, alcoholHours: .everyDay(DailyHours(open: 600, close: 1200)),
-          deliveryHours: WeeklyHours(days: [DailyHours(open: 480, close: 1260), nil, DailyHours(open: 480, close: 1260),
-                                            DailyHours(open: 480, close: 1260), DailyHours(open: 480, close: 1260),
-                                            DailyHours(open: 480, close: 1260), DailyHours(open: 540, close: 1080)]),
-          shifts: [.weekly(driverID: "d1", weekdays: [0, 2], start: 480, end: 960),
-                   .dated(driverID: "d2", start: Date(timeIntervalSince1970: 1_750_000_000), end: Date(timeIntervalSince1970: 1_750_010_000))])
+    Store(
+        retailerID: retailer,
+        locationCode: code,
+        name: name,
+        address: StoreAddress(addressLine1: "1 Main St", city: "San Francisco", state: "CA", postalCode: "94105"),
+        county: "San Francisco County",
+        point: GeoPoint(latitude: 37.79, longitude: -122.39),
+        timeZone: "America/Los_Angeles",
+        alcohol: true,
+        alcoholHours: .everyDay(DailyHours(open: 600, close: 1200)),
+        deliveryHours: WeeklyHours(days: [
+            DailyHours(open: 480, close: 1260), nil, DailyHours(open: 480, close: 1260),
+            DailyHours(open: 480, close: 1260), DailyHours(open: 480, close: 1260),
+            DailyHours(open: 480, close: 1260), DailyHours(open: 540, close: 1080),
+        ]),
+        shifts: [
+            .weekly(driverID: "d1", weekdays: [0, 2], start: 480, end: 960),
+            .dated(driverID: "d2", start: Date(timeIntervalSince1970: 1_750_000_000), end: Date(timeIntervalSince1970: 1_750_010_000)),
+        ]
+    )
 }
 
 func sampleConfig(storeName: String = "Store", secret: String = "secret-one") -> OperatorConfig {
     OperatorConfig(retailers: [
-        .init(retailer: Retailer(id: "r1", name: "R1", etaOptionsEnabled: true, orderURLTemplate: "https://x.example/{order_id}"),
-              clients: [OAuthClientConfig(clientID: "c1", clientSecret: secret, scopes: [.fulfillment])],
-              stores: [sampleStore("S1", name: storeName), sampleStore("S2")]),
-        .init(retailer: Retailer(id: "r2", name: "R2", country: .CA), clients: [OAuthClientConfig(clientID: "c2", clientSecret: "secret-two")],
-              stores: [sampleStore("S1", retailer: "r2")]),
+        .init(
+            retailer: Retailer(id: "r1", name: "R1", etaOptionsEnabled: true, orderURLTemplate: "https://x.example/{order_id}"),
+            clients: [OAuthClientConfig(clientID: "c1", clientSecret: secret, scopes: [.fulfillment])],
+            stores: [sampleStore("S1", name: storeName), sampleStore("S2")]
+        ),
+        .init(
+            retailer: Retailer(id: "r2", name: "R2", country: .CA),
+            clients: [OAuthClientConfig(clientID: "c2", clientSecret: "secret-two")],
+            stores: [sampleStore("S1", retailer: "r2")]
+        ),
     ])
 }
 
@@ -87,8 +103,14 @@ struct StorageContractTests {
     func tokens(engine: Engine) async throws {
         let s = try await engine.makeDatabase().open()
         let issued = Date(timeIntervalSince1970: 1_750_000_000)
-        let t = AccessTokenRecord(tokenHash: SecretHash.hex("tok"), clientID: "c1", retailerID: "r1", scopes: [.fulfillment, .postCheckout],
-                                  issuedAt: issued, expiresAt: issued.addingTimeInterval(86_400))
+        let t = AccessTokenRecord(
+            tokenHash: SecretHash.hex("tok"),
+            clientID: "c1",
+            retailerID: "r1",
+            scopes: [.fulfillment, .postCheckout],
+            issuedAt: issued,
+            expiresAt: issued.addingTimeInterval(86_400)
+        )
         try await s.insertToken(t)
         #expect(try await s.token(hash: SecretHash.hex("tok")) == t)
         #expect(try await s.token(hash: SecretHash.hex("other")) == nil)
@@ -103,8 +125,14 @@ struct StorageContractTests {
         let created = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<20 {
                 group.addTask {
-                    try await s.insertUserIfAbsent(UserRecord(retailerID: "r1", userID: "u1", firstName: "N\(i)",
-                                                              createdAt: Date(timeIntervalSince1970: Double(i)))).created
+                    try await s.insertUserIfAbsent(
+                        UserRecord(
+                            retailerID: "r1",
+                            userID: "u1",
+                            firstName: "N\(i)",
+                            createdAt: Date(timeIntervalSince1970: Double(i))
+                        )
+                    ).created
                 }
             }
             return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
@@ -129,15 +157,34 @@ struct StorageContractTests {
         let next = try await s.allocateServiceOptionIDs(count: 2)
         #expect(next[0] > ids.max()!)
         let o = StoredServiceOption(
-            id: next[0], retailerID: "r1", userID: "u1", locationCode: "S1", type: .eta,
-            windowStart: Date(timeIntervalSince1970: 1_750_000_000), windowEnd: Date(timeIntervalSince1970: 1_750_003_600),
-            immediateHour: nil, date: CivilDate(year: 2025, month: 6, day: 15), handoffTime: Date(timeIntervalSince1970: 1_750_000_900),
-            available: false, reasons: ["Alcohol delivery not allowed at this time"], alcoholic: true,
-            destination: GeoPoint(latitude: 37.7, longitude: -122.4), travelMinutes: 12, listedAt: Date(timeIntervalSince1970: 1_749_999_000),
-            cartTotalCents: 6420, itemsCount: 12, unitsCount: 15.5)
+            id: next[0],
+            retailerID: "r1",
+            userID: "u1",
+            locationCode: "S1",
+            type: .eta,
+            windowStart: Date(timeIntervalSince1970: 1_750_000_000),
+            windowEnd: Date(timeIntervalSince1970: 1_750_003_600),
+            immediateHour: nil,
+            date: CivilDate(year: 2025, month: 6, day: 15),
+            handoffTime: Date(timeIntervalSince1970: 1_750_000_900),
+            available: false,
+            reasons: ["Alcohol delivery not allowed at this time"],
+            alcoholic: true,
+            destination: GeoPoint(latitude: 37.7, longitude: -122.4),
+            travelMinutes: 12,
+            listedAt: Date(timeIntervalSince1970: 1_749_999_000),
+            cartTotalCents: 6420,
+            itemsCount: 12,
+            unitsCount: 15.5
+        )
         var immediate = o
-        immediate.id = next[1]; immediate.type = .immediate; immediate.immediateHour = 5; immediate.handoffTime = nil
-        immediate.cartTotalCents = nil; immediate.itemsCount = nil; immediate.unitsCount = nil
+        immediate.id = next[1]
+        immediate.type = .immediate
+        immediate.immediateHour = 5
+        immediate.handoffTime = nil
+        immediate.cartTotalCents = nil
+        immediate.itemsCount = nil
+        immediate.unitsCount = nil
         // A listing is numbered from the same sequence, after every id handed out before.
         let stored = try await s.insertListing([o, immediate])
         #expect(stored.count == 2 && stored[0].id > next[1] && stored[1].id > stored[0].id)

@@ -2,13 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import Prometheus
-import NIOCore
 import LastMileBooking
 import LastMileCore
 import LastMileFleet
 import LastMileStorage
 import Logging
+import NIOCore
+import Prometheus
 
 /// Settings of one server process.
 public struct AppConfiguration: Sendable {
@@ -88,8 +88,13 @@ public enum Bootstrap {
             throw ConfigFile.LoadError(description: "the demo configuration resource is missing")
         }
         // The demo's secrets are published in the README; it exists only in development mode on loopback.
-        return try ConfigFile.parse(Data(contentsOf: url), yaml: false, name: "demo-config.json", directory: directory,
-                                    rules: ConfigRules(minimumSecretLength: 8))
+        return try ConfigFile.parse(
+            Data(contentsOf: url),
+            yaml: false,
+            name: "demo-config.json",
+            directory: directory,
+            rules: ConfigRules(minimumSecretLength: 8)
+        )
     }
 
     /// What of the demo is in the database: its retailer, and any client or driver that still signs in with
@@ -120,12 +125,14 @@ public enum Bootstrap {
         if configuration.mode == .production {
             let leftovers = try await demoLeftovers(storage: storage, directory: directory)
             if !leftovers.isEmpty {
-                throw ConfigFile.LoadError(description: """
-                    refusing to start in production mode: this database was seeded by development mode and holds \
-                    \(leftovers.joined(separator: ", ")), whose credentials are published. Start production on a database \
-                    that development mode never used (e.g. --database ./data/production.sqlite, or a new PostgreSQL database) \
-                    and load your configuration there.
-                    """)
+                throw ConfigFile.LoadError(
+                    description: """
+                        refusing to start in production mode: this database was seeded by development mode and holds \
+                        \(leftovers.joined(separator: ", ")), whose credentials are published. Start production on a database \
+                        that development mode never used (e.g. --database ./data/production.sqlite, or a new PostgreSQL database) \
+                        and load your configuration there.
+                        """
+                )
             }
         }
         guard configuration.mode == .development, configuration.loadDemo, try await !storage.hasRetailers() else { return false }
@@ -154,7 +161,11 @@ public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestCon
             .add(middleware: BearerAuthMiddleware(service: service, scopes: scopes))
             .add(middleware: RetailerRateLimitMiddleware(service: service))
     }
-    func route(body: BodyHandling = .json, fixed: [String: String] = [:], _ h: @escaping Handler)
+    func route(
+        body: BodyHandling = .json,
+        fixed: [String: String] = [:],
+        _ h: @escaping Handler
+    )
         -> @Sendable (Request, LastMileRequestContext) async throws -> Response
     {
         endpoint(service, body: body, fixed: fixed, h)
@@ -226,32 +237,52 @@ public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestCon
 }
 
 /// The Hummingbird application: tests call this too (`app.test(.router)`).
-public func buildApplication(service: LastMileService, configuration: AppConfiguration,
-                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
-    -> some ApplicationProtocol {
+public func buildApplication(
+    service: LastMileService,
+    configuration: AppConfiguration,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+)
+    -> some ApplicationProtocol
+{
     var logger = Logger(label: "lastmile")
     logger.logLevel = configuration.logLevel
     return Application(
         router: buildRouter(service),
         server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "LastMile",
-                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "LastMile",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
+        ),
         onServerRunning: onServerRunning,
-        logger: logger)
+        logger: logger
+    )
 }
 
 /// `/metrics` in Prometheus text format on a listener of its own (loopback by default): the public API
 /// port never serves it, so it is not reachable through the load balancer.
-public func buildMetricsApplication(registry: PrometheusCollectorRegistry, host: String, port: Int,
-                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
-    -> some ApplicationProtocol {
+public func buildMetricsApplication(
+    registry: PrometheusCollectorRegistry,
+    host: String,
+    port: Int,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+)
+    -> some ApplicationProtocol
+{
     let router = Router()
     router.get("/metrics") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+        )
     }
     var logger = Logger(label: "lastmile.metrics")
     logger.logLevel = .warning
-    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "LastMile"),
-                       onServerRunning: onServerRunning, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "LastMile"),
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
 }

@@ -15,8 +15,13 @@ public enum ConfigFile {
         return try parse(data, yaml: path.hasSuffix(".yaml") || path.hasSuffix(".yml"), name: path, directory: directory, rules: rules)
     }
 
-    public static func parse(_ data: Data, yaml: Bool, name: String, directory: PostalDirectory,
-                             rules: ConfigRules = ConfigRules()) throws -> OperatorConfig {
+    public static func parse(
+        _ data: Data,
+        yaml: Bool,
+        name: String,
+        directory: PostalDirectory,
+        rules: ConfigRules = ConfigRules()
+    ) throws -> OperatorConfig {
         let root: JSONValue
         if yaml {
             guard let text = String(data: data, encoding: .utf8) else { throw LoadError(description: "\(name): not UTF-8") }

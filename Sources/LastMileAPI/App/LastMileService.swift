@@ -41,11 +41,21 @@ public final class LastMileService: Sendable {
     /// OAuth clients and bearer tokens (sign-in and authentication).
     public let credentials: Credentials
 
-    public init(storage: any Storage, clock: any ServiceClock, directory: PostalDirectory, mode: ServiceMode,
-                estimator: DeliveryEstimator = DeliveryEstimator(), logger: Logger = Logger(label: "lastmile"),
-                oauthRateLimit: Int = 10, rateLimitOverride: Int? = nil, metrics: PrometheusCollectorRegistry? = nil,
-                trustedProxies: [String] = [], unauthenticatedRateLimit: Int = 20, requestTimeout: Duration = .seconds(5),
-                monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds) {
+    public init(
+        storage: any Storage,
+        clock: any ServiceClock,
+        directory: PostalDirectory,
+        mode: ServiceMode,
+        estimator: DeliveryEstimator = DeliveryEstimator(),
+        logger: Logger = Logger(label: "lastmile"),
+        oauthRateLimit: Int = 10,
+        rateLimitOverride: Int? = nil,
+        metrics: PrometheusCollectorRegistry? = nil,
+        trustedProxies: [String] = [],
+        unauthenticatedRateLimit: Int = 20,
+        requestTimeout: Duration = .seconds(5),
+        monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds
+    ) {
         self.storage = storage
         self.clock = clock
         self.clocks = RetailerClocks(base: clock)
@@ -64,12 +74,17 @@ public final class LastMileService: Sendable {
         unauthenticatedLimiter = RateLimiter(seconds: monotonicSeconds)
         signInBackoff = SignInBackoff(seconds: monotonicSeconds)
         booking = BookingService(
-            storage: storage, directory: directory, estimator: estimator, virtualDrivers: mode == .development, logger: logger)
+            storage: storage,
+            directory: directory,
+            estimator: estimator,
+            virtualDrivers: mode == .development,
+            logger: logger
+        )
         credentials = Credentials(storage: storage, clocks: clocks)
     }
 
     /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).
     public static let monotonicSeconds: @Sendable () -> Double = {
-        return Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }

@@ -7,7 +7,8 @@ import NIOCore
 enum OpenAPIDocument {
     static let text: String = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let s = try? String(contentsOf: url, encoding: .utf8) else { return "openapi: 3.1.0\n" }
+            let s = try? String(contentsOf: url, encoding: .utf8)
+        else { return "openapi: 3.1.0\n" }
         return s
     }()
 

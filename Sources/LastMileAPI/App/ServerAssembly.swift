@@ -32,39 +32,70 @@ public struct LastMileServer: Sendable {
 /// Builds a server over prepared storage (migrated, configured: `Bootstrap.prepare`). `onServerRunning`
 /// gets the API's channel once it listens (the banner, or a test learning its port).
 public func buildServer(
-    configuration: AppConfiguration, storage: any Storage, clock: any ServiceClock, directory: PostalDirectory,
-    metrics: PrometheusCollectorRegistry? = nil, shutdownSignals: [UnixSignal] = [],
+    configuration: AppConfiguration,
+    storage: any Storage,
+    clock: any ServiceClock,
+    directory: PostalDirectory,
+    metrics: PrometheusCollectorRegistry? = nil,
+    shutdownSignals: [UnixSignal] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     onMetricsRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> LastMileServer {
     var logger = Logger(label: "lastmile")
     logger.logLevel = configuration.logLevel
     let service = LastMileService(
-        storage: storage, clock: clock, directory: directory, mode: configuration.mode, logger: logger,
-        oauthRateLimit: configuration.oauthRateLimit, rateLimitOverride: configuration.rateLimitOverride, metrics: metrics,
-        trustedProxies: configuration.trustedProxies, requestTimeout: configuration.requestTimeout)
+        storage: storage,
+        clock: clock,
+        directory: directory,
+        mode: configuration.mode,
+        logger: logger,
+        oauthRateLimit: configuration.oauthRateLimit,
+        rateLimitOverride: configuration.rateLimitOverride,
+        metrics: metrics,
+        trustedProxies: configuration.trustedProxies,
+        requestTimeout: configuration.requestTimeout
+    )
     let http = CallbackOutbox.makeHTTPClient()
     let outbox = CallbackOutbox(
-        storage: storage, clock: clock, client: http, logger: logger, receivers: configuration.configRules.receivers,
-        clocks: service.clocks)
+        storage: storage,
+        clock: clock,
+        client: http,
+        logger: logger,
+        receivers: configuration.configRules.receivers,
+        clocks: service.clocks
+    )
     let simulator =
         configuration.simulateDrivers
         ? DriverSimulator(
-            storage: storage, clock: clock, clocks: service.clocks, speedUp: configuration.speedUp, logger: logger,
-            dispatcher: CapacityDispatcher(booking: service.booking)) : nil
+            storage: storage,
+            clock: clock,
+            clocks: service.clocks,
+            speedUp: configuration.speedUp,
+            logger: logger,
+            dispatcher: CapacityDispatcher(booking: service.booking)
+        ) : nil
     let fleet = BackgroundWork(
-        outbox: outbox, simulator: simulator, rescheduler: Rescheduler(booking: service.booking, clocks: service.clocks),
-        retention: RetentionJob(storage: storage, clock: clock, policy: configuration.retention, logger: logger))
+        outbox: outbox,
+        simulator: simulator,
+        rescheduler: Rescheduler(booking: service.booking, clocks: service.clocks),
+        retention: RetentionJob(storage: storage, clock: clock, policy: configuration.retention, logger: logger)
+    )
     var services: [any Service] = [
         buildApplication(service: service, configuration: configuration, onServerRunning: onServerRunning), fleet,
     ]
     if let metrics, let metricsPort = configuration.metricsPort {
         services.append(
             buildMetricsApplication(
-                registry: metrics, host: configuration.metricsHost, port: metricsPort, onServerRunning: onMetricsRunning))
+                registry: metrics,
+                host: configuration.metricsHost,
+                port: metricsPort,
+                onServerRunning: onMetricsRunning
+            )
+        )
     }
     let group = ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
+    )
     return LastMileServer(service: service, group: group, httpClient: http)
 }
 

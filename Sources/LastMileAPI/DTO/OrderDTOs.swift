@@ -47,10 +47,18 @@ struct OrderBody: Encodable {
         user = User(id: o.userID, first_name: o.firstName, last_name: o.lastName, phone: o.phone)
         address = UserAddressBody(o.address)
         fulfillment_details = Details(
-            store_location: o.locationCode, window_starts_at: Timestamp.format(o.windowStart), window_ends_at: Timestamp.format(o.windowEnd),
-            handoff_time: o.handoffTime.map(Timestamp.format), delivered_at: o.deliveredAt.map(Timestamp.format), bag_label: o.bagLabel,
-            bags_count: o.bagsCount, bag_count: o.bagsCount, items_count: o.itemsCount, items_weight: o.itemsWeight,
-            bag_scan_codes: o.bagScanCodes)
+            store_location: o.locationCode,
+            window_starts_at: Timestamp.format(o.windowStart),
+            window_ends_at: Timestamp.format(o.windowEnd),
+            handoff_time: o.handoffTime.map(Timestamp.format),
+            delivered_at: o.deliveredAt.map(Timestamp.format),
+            bag_label: o.bagLabel,
+            bags_count: o.bagsCount,
+            bag_count: o.bagsCount,
+            items_count: o.itemsCount,
+            items_weight: o.itemsWeight,
+            bag_scan_codes: o.bagScanCodes
+        )
         tip_amount_cents = o.tipAmountCents
         alcoholic = o.alcoholic
         leave_unattended = o.alcoholic ? false : o.leaveUnattended

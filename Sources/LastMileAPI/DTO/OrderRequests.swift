@@ -64,10 +64,30 @@ enum OrderRequests {
         if let label { n["bag_label"] = .string(label) }
         if let instructions { n["special_instructions"] = .string(instructions) }
         return NewOrderRequest(
-            orderID: orderID, locationCode: locationCode, locale: locale, holdID: holdID, start: start, end: end, firstName: first,
-            lastName: last, phone: phone, email: email, tip: tip, itemsCount: items, bagsCount: bags, itemsWeight: weight,
-            cartTotal: cart.map(roundCents), bagLabel: label, alcoholic: alcoholic, leaveUnattended: unattended,
-            specialInstructions: instructions, smsOptOut: sms, withHandoff: handoff, address: address, normalized: n)
+            orderID: orderID,
+            locationCode: locationCode,
+            locale: locale,
+            holdID: holdID,
+            start: start,
+            end: end,
+            firstName: first,
+            lastName: last,
+            phone: phone,
+            email: email,
+            tip: tip,
+            itemsCount: items,
+            bagsCount: bags,
+            itemsWeight: weight,
+            cartTotal: cart.map(roundCents),
+            bagLabel: label,
+            alcoholic: alcoholic,
+            leaveUnattended: unattended,
+            specialInstructions: instructions,
+            smsOptOut: sms,
+            withHandoff: handoff,
+            address: address,
+            normalized: n
+        )
     }
 
     /// H2: F1's table without the hold, with `user_id`, `service_option_id` and the fallback flag; every

@@ -64,7 +64,10 @@ struct AvailabilityBody: Encodable, Sendable {
 
 /// Warning entries: `{"error":{"message":…,"error_code":…},"meta":{"items":[]}}`.
 struct WarningBody: Encodable, Sendable {
-    struct Details: Encodable, Sendable { var message: String; var error_code: Int }
+    struct Details: Encodable, Sendable {
+        var message: String
+        var error_code: Int
+    }
     struct Meta: Encodable, Sendable { var items: [String] = [] }
     var error: Details
     var meta = Meta()

@@ -11,7 +11,8 @@ public enum ClientAddress {
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed() where !hop.isEmpty && !trustedProxies.contains(hop) {
             // An address, not arbitrary text: it becomes a rate-limit key and a log field.
-            guard hop.utf8.count <= 64, hop.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789.:[]".unicodeScalars.contains($0)) })
+            guard hop.utf8.count <= 64,
+                hop.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789.:[]".unicodeScalars.contains($0)) })
             else { return socket }
             return hop
         }

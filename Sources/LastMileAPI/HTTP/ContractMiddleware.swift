@@ -22,7 +22,10 @@ struct ContractMiddleware: RouterMiddleware {
         context.receivedAt = service.clock.now()
         context.deadline = ContinuousClock.now + service.requestTimeout
         context.clientAddress = ClientAddress.resolve(
-            peer: context.peerIP, forwardedFor: request.headers[values: .xForwardedFor], trustedProxies: service.trustedProxies)
+            peer: context.peerIP,
+            forwardedFor: request.headers[values: .xForwardedFor],
+            trustedProxies: service.trustedProxies
+        )
         var response: Response
         do {
             guard Self.isWellFormed(path: request.uri.path) else {

@@ -27,7 +27,12 @@ public typealias Handler = @Sendable (HandlerInput) async throws -> Response
 enum BodyHandling: Sendable { case json, none }
 
 /// A route's closure: §1.13 step 4 (the body), then the handler, under the request's deadline.
-func endpoint(_ service: LastMileService, body: BodyHandling = .json, fixed: [String: String] = [:], _ handler: @escaping Handler)
+func endpoint(
+    _ service: LastMileService,
+    body: BodyHandling = .json,
+    fixed: [String: String] = [:],
+    _ handler: @escaping Handler
+)
     -> @Sendable (Request, LastMileRequestContext) async throws -> Response
 {
     { request, context in
@@ -40,7 +45,13 @@ func endpoint(_ service: LastMileService, body: BodyHandling = .json, fixed: [St
         // "now" is the caller's retailer's service time (its test clock may have moved it).
         let now = context.caller.map { service.clocks.now(for: $0.retailer.id) } ?? context.receivedAt
         let input = HandlerInput(
-            request: request, params: params, body: decoded, caller: context.caller, now: now, remoteIP: context.clientAddress)
+            request: request,
+            params: params,
+            body: decoded,
+            caller: context.caller,
+            now: now,
+            remoteIP: context.clientAddress
+        )
         do {
             return try await withDeadline(context.deadline - .now) { try await handler(input) }
         } catch let e as DeadlineExceeded {

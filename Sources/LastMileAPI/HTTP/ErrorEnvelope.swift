@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import LastMileCore
+import NIOCore
 
 /// The one place where errors become the envelope of §1.10.
 enum ErrorEnvelope {
@@ -39,9 +39,12 @@ enum ErrorEnvelope {
     }
 
     static func body(_ e: ServiceError) -> Envelope {
-        let nested = e.fields.isEmpty ? nil : e.fields.map {
-            Envelope(error: Details(message: $0.message, code: 1001, errors: nil), meta: Meta(key: $0.key))
-        }
+        let nested =
+            e.fields.isEmpty
+            ? nil
+            : e.fields.map {
+                Envelope(error: Details(message: $0.message, code: 1001, errors: nil), meta: Meta(key: $0.key))
+            }
         return Envelope(error: Details(message: e.message, code: e.code, errors: nested), meta: Meta(key: e.key))
     }
 

@@ -12,7 +12,10 @@ public final class RateLimiter: Sendable {
         public var reset: Int
     }
 
-    private struct Window { var index: Int64; var count: Int }
+    private struct Window {
+        var index: Int64
+        var count: Int
+    }
     private let windows = Mutex<[String: Window]>([:])
     private let seconds: @Sendable () -> Double
 

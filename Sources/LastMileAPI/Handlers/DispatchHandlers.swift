@@ -13,8 +13,13 @@ struct DispatchHandlers {
     func create(_ input: HandlerInput) async throws -> Response {
         let (f, choice, userID) = try OrderRequests.readDispatchCreate(input.body)
         let order = try await booking.createDispatchOrder(
-            f, choice: choice, userID: userID, retailer: input.retailer, acceptLanguage: OrderHandlers.acceptLanguage(input),
-            now: input.now)
+            f,
+            choice: choice,
+            userID: userID,
+            retailer: input.retailer,
+            acceptLanguage: OrderHandlers.acceptLanguage(input),
+            now: input.now
+        )
         return OrderHandlers.respond(order, input.retailer)
     }
 

@@ -31,9 +31,13 @@ struct DriverHandlers {
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
         return try await act(input, accepting: true) { o, store in
             let plan = TripPlan.plan(
-                acceptedAt: input.now, windowStart: o.windowStart, travelMinutes: o.travelMinutes,
-                pickupDwellMinutes: store.pickupDwellMinutes, dropoffDwellMinutes: store.dropoffDwellMinutes,
-                toStoreMinutes: Int(toStore ?? 0))
+                acceptedAt: input.now,
+                windowStart: o.windowStart,
+                travelMinutes: o.travelMinutes,
+                pickupDwellMinutes: store.pickupDwellMinutes,
+                dropoffDwellMinutes: store.dropoffDwellMinutes,
+                toStoreMinutes: Int(toStore ?? 0)
+            )
             return try await progression.accept(o, driverID: driverID(input), plan: plan, now: input.now)
         }
     }
@@ -81,20 +85,38 @@ struct DriverHandlers {
         try await act(input) { o, _ in try await progression.deliver(o, now: input.now) }
     }
 
-    func act(_ input: HandlerInput, accepting: Bool = false, _ step: (OrderRecord, Store) async throws -> OrderRecord)
+    func act(
+        _ input: HandlerInput,
+        accepting: Bool = false,
+        _ step: (OrderRecord, Store) async throws -> OrderRecord
+    )
         async throws -> Response
     {
         let (order, store) = try await workflow.perform(
-            orderID: input.params["order_id"] ?? "", retailerID: input.retailer.id, driverID: driverID(input), accepting: accepting,
-            step)
+            orderID: input.params["order_id"] ?? "",
+            retailerID: input.retailer.id,
+            driverID: driverID(input),
+            accepting: accepting,
+            step
+        )
         return JSONResponse.make(DriverOrderBody(order, store: store))
     }
 }
 
 struct DriverOrderBody: Encodable {
-    struct Window: Encodable { var starts_at: String; var ends_at: String }
-    struct Point: Encodable { var latitude: Double; var longitude: Double }
-    struct Plan: Encodable { var at_store: String; var departure: String; var arrival: String }
+    struct Window: Encodable {
+        var starts_at: String
+        var ends_at: String
+    }
+    struct Point: Encodable {
+        var latitude: Double
+        var longitude: Double
+    }
+    struct Plan: Encodable {
+        var at_store: String
+        var departure: String
+        var arrival: String
+    }
     var order_id: String
     var status: String
     var store_location: String
@@ -115,13 +137,25 @@ struct DriverOrderBody: Encodable {
     var plan: Plan?
 
     init(_ o: OrderRecord, store: Store?) {
-        order_id = o.orderID; status = o.status.rawValue; store_location = o.locationCode; store_name = store?.name
+        order_id = o.orderID
+        status = o.status.rawValue
+        store_location = o.locationCode
+        store_name = store?.name
         store_coordinates = store.map { Point(latitude: $0.point.latitude, longitude: $0.point.longitude) }
         delivery_window = Window(starts_at: Timestamp.format(o.windowStart), ends_at: Timestamp.format(o.windowEnd))
-        customer_first_name = o.firstName; address_line_1 = o.address.addressLine1; address_line_2 = o.address.addressLine2
-        postal_code = o.address.postalCode; destination = Point(latitude: o.destination.latitude, longitude: o.destination.longitude)
-        bags_count = o.bagsCount; bag_label = o.bagLabel; bag_scan_codes = o.bagScanCodes; alcoholic = o.alcoholic
-        leave_unattended = o.leaveUnattended; special_instructions = o.specialInstructions
-        plan = o.plan.map { Plan(at_store: Timestamp.format($0.atStore), departure: Timestamp.format($0.departure), arrival: Timestamp.format($0.arrival)) }
+        customer_first_name = o.firstName
+        address_line_1 = o.address.addressLine1
+        address_line_2 = o.address.addressLine2
+        postal_code = o.address.postalCode
+        destination = Point(latitude: o.destination.latitude, longitude: o.destination.longitude)
+        bags_count = o.bagsCount
+        bag_label = o.bagLabel
+        bag_scan_codes = o.bagScanCodes
+        alcoholic = o.alcoholic
+        leave_unattended = o.leaveUnattended
+        special_instructions = o.specialInstructions
+        plan = o.plan.map {
+            Plan(at_store: Timestamp.format($0.atStore), departure: Timestamp.format($0.departure), arrival: Timestamp.format($0.arrival))
+        }
     }
 }

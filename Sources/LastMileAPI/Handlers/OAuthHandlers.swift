@@ -2,10 +2,10 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import LastMileBooking
 import LastMileCore
 import LastMileStorage
+import NIOCore
 
 /// A1 and A2 (§2.1): client credentials in a JSON or form body, OAuth error shapes, tokens stored as hashes.
 struct OAuthHandlers {
@@ -81,13 +81,17 @@ struct OAuthHandlers {
     }
 
     func failed(_ clientID: String?, address: String, reason: String) {
-        service.logger.notice("failed sign-in", metadata: [
-            "client_id": "\(TextRules.escapedForLog(clientID ?? "-", limit: 100))", "address": "\(address)", "reason": "\(reason)",
-        ])
+        service.logger.notice(
+            "failed sign-in",
+            metadata: [
+                "client_id": "\(TextRules.escapedForLog(clientID ?? "-", limit: 100))", "address": "\(address)", "reason": "\(reason)",
+            ]
+        )
     }
 
     func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var diff: UInt8 = 0
         for i in x.indices { diff |= x[i] ^ y[i] }
@@ -128,8 +132,14 @@ struct OAuthHandlers {
             scopes = Scope.allCases.filter(granted.contains)
         }
         let (token, issued) = try await service.credentials.issueToken(for: client, scopes: scopes)
-        return JSONResponse.make(TokenResponse(access_token: token, scope: scopes.map(\.rawValue).joined(separator: " "),
-                                               created_at: Int64(issued.timeIntervalSince1970)), headers: Self.oauthHeaders())
+        return JSONResponse.make(
+            TokenResponse(
+                access_token: token,
+                scope: scopes.map(\.rawValue).joined(separator: " "),
+                created_at: Int64(issued.timeIntervalSince1970)
+            ),
+            headers: Self.oauthHeaders()
+        )
     }
 
     /// A2.

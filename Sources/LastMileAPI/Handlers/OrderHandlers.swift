@@ -20,15 +20,22 @@ struct OrderHandlers {
     func create(_ input: HandlerInput) async throws -> Response {
         let f = try OrderRequests.readCreate(input.body, withHold: true)
         let order = try await booking.createOrder(
-            f, userID: input.params["user_id"] ?? "", retailer: input.retailer, acceptLanguage: Self.acceptLanguage(input),
-            now: input.now)
+            f,
+            userID: input.params["user_id"] ?? "",
+            retailer: input.retailer,
+            acceptLanguage: Self.acceptLanguage(input),
+            now: input.now
+        )
         return Self.respond(order, input.retailer)
     }
 
     /// The path's order of the path's user (§2.6.3), else 404.
     func userOrder(_ input: HandlerInput) async throws -> OrderRecord {
         try await booking.userOrder(
-            retailerID: input.retailer.id, userID: input.params["user_id"] ?? "", orderID: input.params["order_id"] ?? "")
+            retailerID: input.retailer.id,
+            userID: input.params["user_id"] ?? "",
+            orderID: input.params["order_id"] ?? ""
+        )
     }
 
     func get(_ input: HandlerInput) async throws -> Response {

@@ -19,7 +19,10 @@ struct ReservationHandlers {
 
         init(_ r: Reservation) {
             service_option_hold = Hold(
-                id: r.hold.id, expires_at: Timestamp.format(r.hold.expiresAt), service_option: ServiceOptionBody(r.option))
+                id: r.hold.id,
+                expires_at: Timestamp.format(r.hold.expiresAt),
+                service_option: ServiceOptionBody(r.option)
+            )
         }
     }
 
@@ -35,7 +38,11 @@ struct ReservationHandlers {
             throw ServiceError.badRequest("must be an integer", key: "service_option_id")
         }
         let reservation = try await booking.reserve(
-            optionID: id, userID: input.params["user_id"] ?? "", retailer: input.retailer, now: input.now)
+            optionID: id,
+            userID: input.params["user_id"] ?? "",
+            retailer: input.retailer,
+            now: input.now
+        )
         return JSONResponse.make(HoldBody(reservation))
     }
 
@@ -45,7 +52,11 @@ struct ReservationHandlers {
         let reference = r.string("service_option_reference", required: true, max: 2048)
         guard r.errors.isEmpty, let reference else { throw ServiceError.validation(r.errors) }
         let reservation = try await booking.reserve(
-            reference: reference, userID: input.params["user_id"] ?? "", retailer: input.retailer, now: input.now)
+            reference: reference,
+            userID: input.params["user_id"] ?? "",
+            retailer: input.retailer,
+            now: input.now
+        )
         return JSONResponse.make(HoldBody(reservation))
     }
 }

@@ -49,7 +49,12 @@ struct SandboxHandlers {
         }
         guard r.errors.isEmpty, let shopperID else { throw ServiceError.validation(r.errors) }
         let batch = try await sandbox.createBatch(
-            retailerID: input.retailer.id, shopperID: shopperID, entries: entries, target: target, now: input.now)
+            retailerID: input.retailer.id,
+            shopperID: shopperID,
+            entries: entries,
+            target: target,
+            now: input.now
+        )
         return JSONResponse.make(BatchBody(id: batch.id, workflow_state: batch.state.rawValue))
     }
 
@@ -113,8 +118,10 @@ struct SandboxHandlers {
         // Bounded so every instant the service then writes stays a four-digit-year timestamp it accepts back.
         let result = target ?? clock.now().addingTimeInterval(TimeInterval(seconds ?? 0))
         if result > Self.latestClock {
-            throw ServiceError.badRequest("must not move the service time past \(Timestamp.format(Self.latestClock))",
-                                          key: target != nil ? "now" : "advance_seconds")
+            throw ServiceError.badRequest(
+                "must not move the service time past \(Timestamp.format(Self.latestClock))",
+                key: target != nil ? "now" : "advance_seconds"
+            )
         }
         if let target { clocks.set(retailer, to: target) } else if let seconds { clocks.advance(retailer, by: TimeInterval(seconds)) }
         return JSONResponse.make(ClockBody(now: Timestamp.format(clock.now()), adjustable: true))
@@ -122,6 +129,12 @@ struct SandboxHandlers {
 }
 
 struct IDBody: Encodable { var id: Int64 }
-struct BatchBody: Encodable { var id: Int64; var workflow_state: String }
+struct BatchBody: Encodable {
+    var id: Int64
+    var workflow_state: String
+}
 struct SuccessBody: Encodable { var success: Bool }
-struct ClockBody: Encodable { var now: String; var adjustable: Bool }
+struct ClockBody: Encodable {
+    var now: String
+    var adjustable: Bool
+}

@@ -18,8 +18,10 @@ struct ServiceOptionHandlers {
 
     static func body(_ listing: Listing) -> ServiceOptionsBody {
         ServiceOptionsBody(
-            service_options: listing.options.map(ServiceOptionBody.init), warnings: listing.warnings.map(WarningBody.init),
-            flags: FlagsBody(long_distance_delivery: listing.longDistance))
+            service_options: listing.options.map(ServiceOptionBody.init),
+            warnings: listing.warnings.map(WarningBody.init),
+            flags: FlagsBody(long_distance_delivery: listing.longDistance)
+        )
     }
 
     // MARK: D2

@@ -32,8 +32,13 @@ struct StoreHandlers {
         init(_ s: Store, distance: Double) {
             location_code = s.locationCode
             name = s.name
-            address = Address(address_line_1: s.address.addressLine1, address_line_2: s.address.addressLine2,
-                              city: s.address.city, state: s.address.state, postal_code: s.address.postalCode)
+            address = Address(
+                address_line_1: s.address.addressLine1,
+                address_line_2: s.address.addressLine2,
+                city: s.address.city,
+                state: s.address.state,
+                postal_code: s.address.postalCode
+            )
             self.distance = DeliveryEstimator.roundedMiles(distance)
             flags = Flags(alcohol: s.alcohol, pickup: s.pickup, pickup_only: s.pickupOnly, long_distance_delivery: s.longDistanceDelivery)
         }
@@ -102,10 +107,20 @@ struct StoreHandlers {
             DispatchStoresBody(
                 stores: found.map { s in
                     DispatchStoresBody.Entry(
-                        location_code: s.location_code, name: s.name, address: s.address, distance: s.distance,
+                        location_code: s.location_code,
+                        name: s.name,
+                        address: s.address,
+                        distance: s.distance,
                         flags: .init(
-                            alcohol: s.flags.alcohol, pickup: s.flags.pickup, pickup_only: s.flags.pickup_only,
-                            long_distance_delivery: s.flags.long_distance_delivery, is_partial: partial))
-                }))
+                            alcohol: s.flags.alcohol,
+                            pickup: s.flags.pickup,
+                            pickup_only: s.flags.pickup_only,
+                            long_distance_delivery: s.flags.long_distance_delivery,
+                            is_partial: partial
+                        )
+                    )
+                }
+            )
+        )
     }
 }

@@ -52,11 +52,26 @@ struct UserHandlers {
         let profile = UserProfile.read(&r, firstNameRequired: false)
         guard r.errors.isEmpty, let address else { throw ServiceError.validation(r.errors) }
         let v = try await booking.validateAddress(
-            retailerID: input.retailer.id, userID: userID, address: address, locationCode: locationCode, profile: profile, now: input.now)
+            retailerID: input.retailer.id,
+            userID: userID,
+            address: address,
+            locationCode: locationCode,
+            profile: profile,
+            now: input.now
+        )
         return JSONResponse.make(
             AddressValidationBody(
-                user_id: userID, address_line_1: address.line1, address_line_2: address.line2, address_type: address.type,
-                postal_code: address.postalCode, city: v.city, state: v.state, valid: v.reason == nil, reason: v.reason,
-                flags: FlagsBody(long_distance_delivery: v.longDistance)))
+                user_id: userID,
+                address_line_1: address.line1,
+                address_line_2: address.line2,
+                address_type: address.type,
+                postal_code: address.postalCode,
+                city: v.city,
+                state: v.state,
+                valid: v.reason == nil,
+                reason: v.reason,
+                flags: FlagsBody(long_distance_delivery: v.longDistance)
+            )
+        )
     }
 }

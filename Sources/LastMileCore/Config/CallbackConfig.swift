@@ -31,16 +31,29 @@ public struct CallbackConfig: Sendable, Equatable, Codable {
     /// Up to two `whsec_…` secrets (rotation); every one active signs.
     public var signingSecrets: [String]
 
-    public init(url: String, events: [CallbackEventName]? = nil, tokenURL: String? = nil, clientID: String? = nil,
-                clientSecret: String? = nil, scope: String? = nil, signingSecrets: [String] = []) {
-        self.url = url; self.events = events; self.tokenURL = tokenURL; self.clientID = clientID
-        self.clientSecret = clientSecret; self.scope = scope; self.signingSecrets = signingSecrets
+    public init(
+        url: String,
+        events: [CallbackEventName]? = nil,
+        tokenURL: String? = nil,
+        clientID: String? = nil,
+        clientSecret: String? = nil,
+        scope: String? = nil,
+        signingSecrets: [String] = []
+    ) {
+        self.url = url
+        self.events = events
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scope = scope
+        self.signingSecrets = signingSecrets
     }
 
     /// The key bytes of a `whsec_` secret: Base64 of 24–64 bytes (§3.1); nil when malformed.
     public static func signingKey(_ secret: String) -> [UInt8]? {
         guard secret.hasPrefix("whsec_"), let data = Data(base64Encoded: String(secret.dropFirst(6))),
-              (24...64).contains(data.count) else { return nil }
+            (24...64).contains(data.count)
+        else { return nil }
         return Array(data)
     }
 }
@@ -50,5 +63,9 @@ public struct DriverAccount: Sendable, Equatable {
     public var id: String
     public var secret: String
     public var name: String
-    public init(id: String, secret: String, name: String) { self.id = id; self.secret = secret; self.name = name }
+    public init(id: String, secret: String, name: String) {
+        self.id = id
+        self.secret = secret
+        self.name = name
+    }
 }

@@ -22,7 +22,8 @@ public enum KeySuggestion {
 
     /// Levenshtein distance (keys are short).
     static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        let x = Array(a.unicodeScalars)
+        let y = Array(b.unicodeScalars)
         if x.isEmpty { return y.count }
         var previous = Array(0...y.count)
         for i in 1...x.count {

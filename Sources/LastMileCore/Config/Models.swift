@@ -4,18 +4,25 @@ import Foundation
 public struct DailyHours: Sendable, Equatable, Codable {
     public var open: Int
     public var close: Int
-    public init(open: Int, close: Int) { self.open = open; self.close = close }
+    public init(open: Int, close: Int) {
+        self.open = open
+        self.close = close
+    }
 }
 
 /// Hours per weekday, Monday first; nil = closed that day.
 public struct WeeklyHours: Sendable, Equatable, Codable {
     public var days: [DailyHours?]
-    public init(days: [DailyHours?]) { precondition(days.count == 7); self.days = days }
+    public init(days: [DailyHours?]) {
+        precondition(days.count == 7)
+        self.days = days
+    }
     public static func everyDay(_ h: DailyHours) -> WeeklyHours { WeeklyHours(days: Array(repeating: h, count: 7)) }
     public func on(_ date: CivilDate) -> DailyHours? { days[date.weekdayIndex] }
 }
 
-public enum Country: String, Sendable, Codable { case US, CA
+public enum Country: String, Sendable, Codable {
+    case US, CA
     public var defaultLocale: LocaleTag { self == .US ? .enUS : .enCA }
 }
 
@@ -43,19 +50,35 @@ public struct Retailer: Sendable, Equatable, Codable {
     /// Where and how status callbacks are sent (§3.1); nil = no callbacks.
     public var callbacks: CallbackConfig?
 
-    public init(id: String, name: String, country: Country = .US, etaOptionsEnabled: Bool = false,
-                handoffTimeEnabled: Bool = false, orderURLTemplate: String? = nil, redactShopperPII: Bool = false,
-                rateLimitPerSecond: Int = 50) {
-        self.id = id; self.name = name; self.country = country; self.etaOptionsEnabled = etaOptionsEnabled
-        self.handoffTimeEnabled = handoffTimeEnabled; self.orderURLTemplate = orderURLTemplate
-        self.redactShopperPII = redactShopperPII; self.rateLimitPerSecond = rateLimitPerSecond
+    public init(
+        id: String,
+        name: String,
+        country: Country = .US,
+        etaOptionsEnabled: Bool = false,
+        handoffTimeEnabled: Bool = false,
+        orderURLTemplate: String? = nil,
+        redactShopperPII: Bool = false,
+        rateLimitPerSecond: Int = 50
+    ) {
+        self.id = id
+        self.name = name
+        self.country = country
+        self.etaOptionsEnabled = etaOptionsEnabled
+        self.handoffTimeEnabled = handoffTimeEnabled
+        self.orderURLTemplate = orderURLTemplate
+        self.redactShopperPII = redactShopperPII
+        self.rateLimitPerSecond = rateLimitPerSecond
     }
 
     /// The order page URL from the retailer's template, or nil.
     public func orderURL(orderID: String) -> String? {
         orderURLTemplate.map {
-            $0.replacingOccurrences(of: "{order_id}", with: orderID.addingPercentEncoding(
-                withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? orderID)
+            $0.replacingOccurrences(
+                of: "{order_id}",
+                with: orderID.addingPercentEncoding(
+                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))
+                ) ?? orderID
+            )
         }
     }
 
@@ -73,7 +96,10 @@ public struct OAuthClientConfig: Sendable, Equatable {
     public var scopes: [Scope]
     public var enabled: Bool
     public init(clientID: String, clientSecret: String, scopes: [Scope] = Scope.retailerDefault, enabled: Bool = true) {
-        self.clientID = clientID; self.clientSecret = clientSecret; self.scopes = scopes; self.enabled = enabled
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scopes = scopes
+        self.enabled = enabled
     }
 }
 
@@ -84,8 +110,11 @@ public struct StoreAddress: Sendable, Equatable, Codable {
     public var state: String
     public var postalCode: String
     public init(addressLine1: String, addressLine2: String? = nil, city: String, state: String, postalCode: String) {
-        self.addressLine1 = addressLine1; self.addressLine2 = addressLine2; self.city = city
-        self.state = state; self.postalCode = postalCode
+        self.addressLine1 = addressLine1
+        self.addressLine2 = addressLine2
+        self.city = city
+        self.state = state
+        self.postalCode = postalCode
     }
 }
 
@@ -96,7 +125,9 @@ public enum ShiftRule: Sendable, Equatable, Codable {
     case dated(driverID: String, start: Date, end: Date)
 
     public var driverID: String {
-        switch self { case .weekly(let d, _, _, _), .dated(let d, _, _): return d }
+        switch self {
+        case .weekly(let d, _, _, _), .dated(let d, _, _): return d
+        }
     }
 }
 
@@ -122,17 +153,46 @@ public struct Store: Sendable, Equatable, Codable {
     public var dropoffDwellMinutes: Int
     public var shifts: [ShiftRule]
 
-    public init(retailerID: String, locationCode: String, name: String, address: StoreAddress, county: String,
-                point: GeoPoint, timeZone: String, active: Bool = true, pickup: Bool = false, pickupOnly: Bool = false,
-                alcohol: Bool = false, alcoholHours: WeeklyHours? = nil, longDistanceDelivery: Bool = false,
-                deliveryHours: WeeklyHours, immediateFiveHour: Bool = false, schedulingHorizonDays: Int = 7,
-                pickupDwellMinutes: Int = 5, dropoffDwellMinutes: Int = 5, shifts: [ShiftRule] = []) {
-        self.retailerID = retailerID; self.locationCode = locationCode; self.name = name; self.address = address
-        self.county = county; self.point = point; self.timeZone = timeZone; self.active = active; self.pickup = pickup
-        self.pickupOnly = pickupOnly; self.alcohol = alcohol; self.alcoholHours = alcoholHours
-        self.longDistanceDelivery = longDistanceDelivery; self.deliveryHours = deliveryHours
-        self.immediateFiveHour = immediateFiveHour; self.schedulingHorizonDays = schedulingHorizonDays
-        self.pickupDwellMinutes = pickupDwellMinutes; self.dropoffDwellMinutes = dropoffDwellMinutes; self.shifts = shifts
+    public init(
+        retailerID: String,
+        locationCode: String,
+        name: String,
+        address: StoreAddress,
+        county: String,
+        point: GeoPoint,
+        timeZone: String,
+        active: Bool = true,
+        pickup: Bool = false,
+        pickupOnly: Bool = false,
+        alcohol: Bool = false,
+        alcoholHours: WeeklyHours? = nil,
+        longDistanceDelivery: Bool = false,
+        deliveryHours: WeeklyHours,
+        immediateFiveHour: Bool = false,
+        schedulingHorizonDays: Int = 7,
+        pickupDwellMinutes: Int = 5,
+        dropoffDwellMinutes: Int = 5,
+        shifts: [ShiftRule] = []
+    ) {
+        self.retailerID = retailerID
+        self.locationCode = locationCode
+        self.name = name
+        self.address = address
+        self.county = county
+        self.point = point
+        self.timeZone = timeZone
+        self.active = active
+        self.pickup = pickup
+        self.pickupOnly = pickupOnly
+        self.alcohol = alcohol
+        self.alcoholHours = alcoholHours
+        self.longDistanceDelivery = longDistanceDelivery
+        self.deliveryHours = deliveryHours
+        self.immediateFiveHour = immediateFiveHour
+        self.schedulingHorizonDays = schedulingHorizonDays
+        self.pickupDwellMinutes = pickupDwellMinutes
+        self.dropoffDwellMinutes = dropoffDwellMinutes
+        self.shifts = shifts
     }
 
     /// §2.0.1: exists, active, not pickup-only.
@@ -151,7 +211,9 @@ public struct OperatorConfig: Sendable, Equatable {
         public var clients: [OAuthClientConfig]
         public var stores: [Store]
         public init(retailer: Retailer, clients: [OAuthClientConfig], stores: [Store]) {
-            self.retailer = retailer; self.clients = clients; self.stores = stores
+            self.retailer = retailer
+            self.clients = clients
+            self.stores = stores
         }
     }
     public var retailers: [RetailerEntry]

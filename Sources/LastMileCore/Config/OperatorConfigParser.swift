@@ -37,11 +37,18 @@ public struct OperatorConfigParser {
     mutating func issue(_ path: String, _ message: String) { issues.append(ConfigIssue(path: path, message: message)) }
 
     mutating func parseRoot(_ root: JSONValue) -> OperatorConfig {
-        guard let obj = root.objectValue else { issue("$", "must be an object with a \"retailers\" array"); return OperatorConfig(retailers: []) }
+        guard let obj = root.objectValue else {
+            issue("$", "must be an object with a \"retailers\" array")
+            return OperatorConfig(retailers: [])
+        }
         known(obj, "", ["retailers"])
-        guard case .array(let list)? = obj["retailers"] else { issue("retailers", "must be an array"); return OperatorConfig(retailers: []) }
+        guard case .array(let list)? = obj["retailers"] else {
+            issue("retailers", "must be an array")
+            return OperatorConfig(retailers: [])
+        }
         var entries: [OperatorConfig.RetailerEntry] = []
-        var retailerIDs = Set<String>(), clientIDs = Set<String>()
+        var retailerIDs = Set<String>()
+        var clientIDs = Set<String>()
         for (i, value) in list.enumerated() {
             let path = "retailers[\(i)]"
             guard let entry = parseRetailer(value, path) else { continue }
@@ -79,7 +86,10 @@ public struct OperatorConfigParser {
     }
 
     mutating func object(_ v: JSONValue?, _ path: String) -> [String: JSONValue]? {
-        guard let o = v?.objectValue else { issue(path, "must be an object"); return nil }
+        guard let o = v?.objectValue else {
+            issue(path, "must be an object")
+            return nil
+        }
         return o
     }
 
@@ -90,10 +100,14 @@ public struct OperatorConfigParser {
             return nil
         case .string(let s)?:
             let t = s.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty && required { issue("\(path).\(key)", "must not be empty") ; return nil }
+            if t.isEmpty && required {
+                issue("\(path).\(key)", "must not be empty")
+                return nil
+            }
             return t.isEmpty ? nil : t
         default:
-            issue("\(path).\(key)", "must be a string"); return nil
+            issue("\(path).\(key)", "must be a string")
+            return nil
         }
     }
 
@@ -101,7 +115,9 @@ public struct OperatorConfigParser {
         switch o[key] {
         case nil, .null?: return d
         case .bool(let b)?: return b
-        default: issue("\(path).\(key)", "must be true or false"); return d
+        default:
+            issue("\(path).\(key)", "must be true or false")
+            return d
         }
     }
 
@@ -109,7 +125,9 @@ public struct OperatorConfigParser {
         switch o[key] {
         case nil, .null?: return d
         case .integer(let i)? where range.contains(Int(i)): return Int(i)
-        default: issue("\(path).\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)"); return d
+        default:
+            issue("\(path).\(key)", "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            return d
         }
     }
 
@@ -117,7 +135,9 @@ public struct OperatorConfigParser {
         switch o[key] {
         case nil, .null?: return nil
         case let v? where v.doubleValue.map(range.contains) == true: return v.doubleValue
-        default: issue("\(path).\(key)", "must be a number from \(range.lowerBound) to \(range.upperBound)"); return nil
+        default:
+            issue("\(path).\(key)", "must be a number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
         }
     }
 
@@ -125,8 +145,14 @@ public struct OperatorConfigParser {
 
     mutating func parseRetailer(_ value: JSONValue, _ path: String) -> OperatorConfig.RetailerEntry? {
         guard let o = object(value, path) else { return nil }
-        known(o, path, ["id", "name", "country", "order_url_template", "eta_options_enabled", "handoff_time_enabled",
-                        "redact_shopper_pii", "rate_limit_per_second", "oauth_clients", "stores", "callbacks", "drivers"])
+        known(
+            o,
+            path,
+            [
+                "id", "name", "country", "order_url_template", "eta_options_enabled", "handoff_time_enabled",
+                "redact_shopper_pii", "rate_limit_per_second", "oauth_clients", "stores", "callbacks", "drivers",
+            ]
+        )
         let id = string(o, "id", path)
         if let id, !FieldRules.isValidIdentifier(id) { issue("\(path).id", "must be 1–255 characters without spaces or /") }
         let name = string(o, "name", path, required: false) ?? id ?? ""
@@ -137,19 +163,24 @@ public struct OperatorConfigParser {
         let template = string(o, "order_url_template", path, required: false)
         if let template, !template.contains("{order_id}") { issue("\(path).order_url_template", "must contain {order_id}") }
         let retailer = Retailer(
-            id: id ?? "", name: name, country: country,
+            id: id ?? "",
+            name: name,
+            country: country,
             etaOptionsEnabled: bool(o, "eta_options_enabled", path, default: false),
             handoffTimeEnabled: bool(o, "handoff_time_enabled", path, default: false),
             orderURLTemplate: template,
             redactShopperPII: bool(o, "redact_shopper_pii", path, default: false),
-            rateLimitPerSecond: int(o, "rate_limit_per_second", path, default: 50, range: 1...1_000_000))
+            rateLimitPerSecond: int(o, "rate_limit_per_second", path, default: 50, range: 1...1_000_000)
+        )
         var clients: [OAuthClientConfig] = []
         if let list = o["oauth_clients"], !list.isNull {
             if case .array(let items) = list {
                 for (i, item) in items.enumerated() {
                     if let c = parseClient(item, "\(path).oauth_clients[\(i)]") { clients.append(c) }
                 }
-            } else { issue("\(path).oauth_clients", "must be an array") }
+            } else {
+                issue("\(path).oauth_clients", "must be an array")
+            }
         }
         var stores: [Store] = []
         var codes = Set<String>()
@@ -162,7 +193,9 @@ public struct OperatorConfigParser {
                         stores.append(s)
                     }
                 }
-            } else { issue("\(path).stores", "must be an array") }
+            } else {
+                issue("\(path).stores", "must be an array")
+            }
         }
         var retailerWithCallbacks = retailer
         if let c = o["callbacks"], !c.isNull { retailerWithCallbacks.callbacks = parseCallbacks(c, "\(path).callbacks") }
@@ -173,7 +206,9 @@ public struct OperatorConfigParser {
                         clients.append(OAuthClientConfig(clientID: d.id, clientSecret: d.secret, scopes: [.driver]))
                     }
                 }
-            } else { issue("\(path).drivers", "must be an array") }
+            } else {
+                issue("\(path).drivers", "must be an array")
+            }
         }
         return OperatorConfig.RetailerEntry(retailer: retailerWithCallbacks, clients: clients, stores: stores)
     }
@@ -189,10 +224,15 @@ public struct OperatorConfigParser {
                 events = []
                 for (i, item) in items.enumerated() {
                     let raw = item.stringValue.map { $0.hasPrefix("fulfillment.") ? $0 : "fulfillment.\($0)" }
-                    if let raw, let e = CallbackEventName(rawValue: raw) { events?.append(e) }
-                    else { issue("\(path).events[\(i)]", "must be an event name of §3.6 (e.g. \"fulfillment.staged\")") }
+                    if let raw, let e = CallbackEventName(rawValue: raw) {
+                        events?.append(e)
+                    } else {
+                        issue("\(path).events[\(i)]", "must be an event name of §3.6 (e.g. \"fulfillment.staged\")")
+                    }
                 }
-            } else { issue("\(path).events", "must be an array") }
+            } else {
+                issue("\(path).events", "must be an array")
+            }
         }
         let tokenURL = string(o, "token_url", path, required: false)
         checkReceiverURL(tokenURL, "\(path).token_url")
@@ -202,7 +242,8 @@ public struct OperatorConfigParser {
         switch o["signing_secret"] {
         case nil, .null?: break
         case .string(let s)?: secrets = [s]
-        case .array(let items)?: secrets = items.compactMap(\.stringValue)
+        case .array(let items)?:
+            secrets = items.compactMap(\.stringValue)
             if secrets.count != items.count || secrets.count > 2 { issue("\(path).signing_secret", "must be one secret or a list of at most two") }
         default: issue("\(path).signing_secret", "must be a string or a list of strings")
         }
@@ -210,8 +251,15 @@ public struct OperatorConfigParser {
             issue("\(path).signing_secret", "must be \"whsec_\" followed by the Base64 of 24–64 bytes")
         }
         guard let url else { return nil }
-        return CallbackConfig(url: url, events: events, tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret,
-                              scope: string(o, "scope", path, required: false), signingSecrets: secrets)
+        return CallbackConfig(
+            url: url,
+            events: events,
+            tokenURL: tokenURL,
+            clientID: clientID,
+            clientSecret: clientSecret,
+            scope: string(o, "scope", path, required: false),
+            signingSecrets: secrets
+        )
     }
 
     mutating func parseDriver(_ value: JSONValue, _ path: String) -> DriverAccount? {
@@ -235,11 +283,16 @@ public struct OperatorConfigParser {
             if case .array(let items) = v {
                 scopes = []
                 for (i, item) in items.enumerated() {
-                    if let s = item.stringValue, let scope = Scope(rawValue: s), scope != .driver { if !scopes.contains(scope) { scopes.append(scope) } }
-                    else { issue("\(path).scopes[\(i)]", "must be \"connect:fulfillment\" or \"connect:post_checkout\"") }
+                    if let s = item.stringValue, let scope = Scope(rawValue: s), scope != .driver {
+                        if !scopes.contains(scope) { scopes.append(scope) }
+                    } else {
+                        issue("\(path).scopes[\(i)]", "must be \"connect:fulfillment\" or \"connect:post_checkout\"")
+                    }
                 }
                 scopes.sort { Scope.allCases.firstIndex(of: $0)! < Scope.allCases.firstIndex(of: $1)! }
-            } else { issue("\(path).scopes", "must be an array") }
+            } else {
+                issue("\(path).scopes", "must be an array")
+            }
         }
         guard let id, let secret else { return nil }
         return OAuthClientConfig(clientID: id, clientSecret: secret, scopes: scopes, enabled: bool(o, "enabled", path, default: true))
@@ -249,9 +302,15 @@ public struct OperatorConfigParser {
 
     mutating func parseStore(_ value: JSONValue, _ path: String, retailerID: String) -> Store? {
         guard let o = object(value, path) else { return nil }
-        known(o, path, ["location_code", "name", "address", "county", "latitude", "longitude", "time_zone", "delivery_hours",
-                        "alcohol_hours", "driver_shifts", "active", "pickup", "pickup_only", "alcohol", "long_distance_delivery",
-                        "immediate_five_hour", "scheduling_horizon_days", "pickup_dwell_minutes", "dropoff_dwell_minutes"])
+        known(
+            o,
+            path,
+            [
+                "location_code", "name", "address", "county", "latitude", "longitude", "time_zone", "delivery_hours",
+                "alcohol_hours", "driver_shifts", "active", "pickup", "pickup_only", "alcohol", "long_distance_delivery",
+                "immediate_five_hour", "scheduling_horizon_days", "pickup_dwell_minutes", "dropoff_dwell_minutes",
+            ]
+        )
         let code = string(o, "location_code", path)
         if let code, code.count > 64 { issue("\(path).location_code", "must be at most 64 characters") }
         let name = string(o, "name", path)
@@ -278,10 +337,15 @@ public struct OperatorConfigParser {
         let lat = double(o, "latitude", path, range: -90...90)
         let lon = double(o, "longitude", path, range: -180...180)
         var point: GeoPoint?
-        if let lat, let lon { point = GeoPoint(latitude: lat, longitude: lon) }
-        else if lat != nil || lon != nil { issue(path, "latitude and longitude must be given together") }
-        else if let postal { point = postal.point }
-        else { issue("\(path).latitude", "is required (the postal code is not in the directory)") }
+        if let lat, let lon {
+            point = GeoPoint(latitude: lat, longitude: lon)
+        } else if lat != nil || lon != nil {
+            issue(path, "latitude and longitude must be given together")
+        } else if let postal {
+            point = postal.point
+        } else {
+            issue("\(path).latitude", "is required (the postal code is not in the directory)")
+        }
         let tzName = string(o, "time_zone", path, required: postal == nil) ?? postal?.timeZone
         if let tzName, TimeZone(identifier: tzName) == nil { issue("\(path).time_zone", "unknown IANA time zone \"\(tzName)\"") }
         let delivery = parseHours(o["delivery_hours"], "\(path).delivery_hours", required: true)
@@ -292,21 +356,31 @@ public struct OperatorConfigParser {
                 for (i, item) in items.enumerated() {
                     if let s = parseShift(item, "\(path).driver_shifts[\(i)]") { shifts.append(s) }
                 }
-            } else { issue("\(path).driver_shifts", "must be an array") }
+            } else {
+                issue("\(path).driver_shifts", "must be an array")
+            }
         }
         let store = Store(
-            retailerID: retailerID, locationCode: code ?? "", name: name ?? "",
+            retailerID: retailerID,
+            locationCode: code ?? "",
+            name: name ?? "",
             address: address ?? StoreAddress(addressLine1: "", city: "", state: "", postalCode: ""),
-            county: county ?? "", point: point ?? GeoPoint(latitude: 0, longitude: 0), timeZone: tzName ?? "UTC",
-            active: bool(o, "active", path, default: true), pickup: bool(o, "pickup", path, default: false),
-            pickupOnly: bool(o, "pickup_only", path, default: false), alcohol: bool(o, "alcohol", path, default: false),
-            alcoholHours: alcoholHours, longDistanceDelivery: bool(o, "long_distance_delivery", path, default: false),
+            county: county ?? "",
+            point: point ?? GeoPoint(latitude: 0, longitude: 0),
+            timeZone: tzName ?? "UTC",
+            active: bool(o, "active", path, default: true),
+            pickup: bool(o, "pickup", path, default: false),
+            pickupOnly: bool(o, "pickup_only", path, default: false),
+            alcohol: bool(o, "alcohol", path, default: false),
+            alcoholHours: alcoholHours,
+            longDistanceDelivery: bool(o, "long_distance_delivery", path, default: false),
             deliveryHours: delivery ?? WeeklyHours(days: Array(repeating: nil, count: 7)),
             immediateFiveHour: bool(o, "immediate_five_hour", path, default: false),
             schedulingHorizonDays: int(o, "scheduling_horizon_days", path, default: 7, range: 1...14),
             pickupDwellMinutes: int(o, "pickup_dwell_minutes", path, default: 5, range: 0...240),
             dropoffDwellMinutes: int(o, "dropoff_dwell_minutes", path, default: 5, range: 0...240),
-            shifts: shifts)
+            shifts: shifts
+        )
         return store
     }
 
@@ -339,7 +413,10 @@ public struct OperatorConfigParser {
             if required { issue(path, "is required (e.g. {\"default\": \"08:00-21:00\"})") }
             return nil
         }
-        guard let o = value.objectValue else { issue(path, "must be an object keyed by weekday or \"default\""); return nil }
+        guard let o = value.objectValue else {
+            issue(path, "must be an object keyed by weekday or \"default\"")
+            return nil
+        }
         var fallback: DailyHours?
         var days = [DailyHours?](repeating: nil, count: 7)
         var explicit = [Bool](repeating: false, count: 7)
@@ -350,12 +427,22 @@ public struct OperatorConfigParser {
             case .null: hours = nil
             case .string(let s):
                 hours = Self.interval(s)
-                if hours == nil { issue(kp, "must be \"HH:MM-HH:MM\" with open before close, or null for closed") ; continue }
-            default: issue(kp, "must be \"HH:MM-HH:MM\" or null"); continue
+                if hours == nil {
+                    issue(kp, "must be \"HH:MM-HH:MM\" with open before close, or null for closed")
+                    continue
+                }
+            default:
+                issue(kp, "must be \"HH:MM-HH:MM\" or null")
+                continue
             }
-            if key == "default" { fallback = hours }
-            else if let d = Self.weekday(key) { days[d] = hours; explicit[d] = true }
-            else { issue(kp, "unknown weekday (use monday…sunday or default)") }
+            if key == "default" {
+                fallback = hours
+            } else if let d = Self.weekday(key) {
+                days[d] = hours
+                explicit[d] = true
+            } else {
+                issue(kp, "unknown weekday (use monday…sunday or default)")
+            }
         }
         for d in 0..<7 where !explicit[d] { days[d] = fallback }
         return WeeklyHours(days: days)
@@ -367,11 +454,20 @@ public struct OperatorConfigParser {
         guard let driver = string(o, "driver_id", path) else { return nil }
         if o["start_at"] != nil || o["end_at"] != nil {
             let s = string(o, "start_at", path).flatMap { v -> Date? in
-                let d = Timestamp.parse(v); if d == nil { issue("\(path).start_at", "must be an ISO 8601 timestamp with an offset") }; return d }
+                let d = Timestamp.parse(v)
+                if d == nil { issue("\(path).start_at", "must be an ISO 8601 timestamp with an offset") }
+                return d
+            }
             let e = string(o, "end_at", path).flatMap { v -> Date? in
-                let d = Timestamp.parse(v); if d == nil { issue("\(path).end_at", "must be an ISO 8601 timestamp with an offset") }; return d }
+                let d = Timestamp.parse(v)
+                if d == nil { issue("\(path).end_at", "must be an ISO 8601 timestamp with an offset") }
+                return d
+            }
             guard let s, let e else { return nil }
-            guard e > s else { issue("\(path).end_at", "must be after start_at"); return nil }
+            guard e > s else {
+                issue("\(path).end_at", "must be after start_at")
+                return nil
+            }
             return .dated(driverID: driver, start: s, end: e)
         }
         var weekdays = Array(0..<7)
@@ -379,19 +475,33 @@ public struct OperatorConfigParser {
             if case .array(let items) = v {
                 weekdays = []
                 for (i, item) in items.enumerated() {
-                    if let s = item.stringValue, let d = Self.weekday(s) { weekdays.append(d) }
-                    else { issue("\(path).days[\(i)]", "must be a weekday name (monday…sunday or mon…sun)") }
+                    if let s = item.stringValue, let d = Self.weekday(s) {
+                        weekdays.append(d)
+                    } else {
+                        issue("\(path).days[\(i)]", "must be a weekday name (monday…sunday or mon…sun)")
+                    }
                 }
             } else if v.stringValue == "daily" {
                 weekdays = Array(0..<7)
-            } else { issue("\(path).days", "must be an array of weekday names or \"daily\"") }
+            } else {
+                issue("\(path).days", "must be an array of weekday names or \"daily\"")
+            }
         }
         let start = string(o, "start", path).flatMap { v -> Int? in
-            let m = Self.minutes(v); if m == nil { issue("\(path).start", "must be \"HH:MM\"") }; return m }
+            let m = Self.minutes(v)
+            if m == nil { issue("\(path).start", "must be \"HH:MM\"") }
+            return m
+        }
         let end = string(o, "end", path).flatMap { v -> Int? in
-            let m = Self.minutes(v); if m == nil { issue("\(path).end", "must be \"HH:MM\" (24:00 allowed)") }; return m }
+            let m = Self.minutes(v)
+            if m == nil { issue("\(path).end", "must be \"HH:MM\" (24:00 allowed)") }
+            return m
+        }
         guard let start, let end else { return nil }
-        guard end > start else { issue("\(path).end", "must be after start (shifts do not cross midnight; split them)"); return nil }
+        guard end > start else {
+            issue("\(path).end", "must be after start (shifts do not cross midnight; split them)")
+            return nil
+        }
         return .weekly(driverID: driver, weekdays: weekdays.sorted(), start: start, end: end)
     }
 }

@@ -19,7 +19,7 @@ public struct ReceiverURLPolicy: Sendable, Equatable {
     /// `localhost`); the sender checks the addresses a name resolves to as well (`internalAddress`).
     public func problem(with url: String) -> String? {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "https" || scheme == "http", let rawHost = components.host, !rawHost.isEmpty
+            scheme == "https" || scheme == "http", let rawHost = components.host, !rawHost.isEmpty
         else { return "must be an http:// or https:// URL" }
         if components.user != nil || components.password != nil { return "must not contain a user name or password" }
         guard production else { return nil }

@@ -3,7 +3,11 @@ import Foundation
 /// A step of the driver workflow (§2.0.9): the driver API, the simulated drivers and the sandbox all move
 /// orders only through these.
 public enum DriverStep: String, Sendable, CaseIterable {
-    case accept, arriveAtStore = "arrived_at_store", verifyBags = "bags_verified", depart = "departed", deliver = "delivered"
+    case accept
+    case arriveAtStore = "arrived_at_store"
+    case verifyBags = "bags_verified"
+    case depart = "departed"
+    case deliver = "delivered"
 
     /// The statuses the step may start from. A rescheduled order may be accepted only if it was staged
     /// before (checked by the caller, which knows the history).

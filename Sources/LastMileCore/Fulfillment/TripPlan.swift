@@ -15,8 +15,13 @@ public struct TripPlan: Sendable, Equatable, Codable {
     public var returnAt: Date?
 
     public init(acceptedAt: Date, atStore: Date, pickup: Date? = nil, departure: Date, arrival: Date, delivered: Date, returnAt: Date? = nil) {
-        self.acceptedAt = acceptedAt; self.atStore = atStore; self.pickup = pickup ?? atStore; self.departure = departure
-        self.arrival = arrival; self.delivered = delivered; self.returnAt = returnAt
+        self.acceptedAt = acceptedAt
+        self.atStore = atStore
+        self.pickup = pickup ?? atStore
+        self.departure = departure
+        self.arrival = arrival
+        self.delivered = delivered
+        self.returnAt = returnAt
     }
 
     /// The trip model: the driver waits at the store until arriving at the window start is possible,
@@ -24,8 +29,16 @@ public struct TripPlan: Sendable, Equatable, Codable {
     /// `toStoreMinutes` is the driver's way to the store (0 for drivers waiting there).
     /// `speedUp` (≥ 1) compresses every duration after acceptance, for demos and tests.
     /// `notBefore` is the earliest pickup the capacity plan gives the driver (busy with earlier trips).
-    public static func plan(acceptedAt now: Date, windowStart: Date, travelMinutes: Int, pickupDwellMinutes: Int,
-                            dropoffDwellMinutes: Int, toStoreMinutes: Int = 0, notBefore: Date? = nil, speedUp: Double = 1) -> TripPlan {
+    public static func plan(
+        acceptedAt now: Date,
+        windowStart: Date,
+        travelMinutes: Int,
+        pickupDwellMinutes: Int,
+        dropoffDwellMinutes: Int,
+        toStoreMinutes: Int = 0,
+        notBefore: Date? = nil,
+        speedUp: Double = 1
+    ) -> TripPlan {
         let minute = 60.0
         let earliestUseful = windowStart.addingTimeInterval(-Double(pickupDwellMinutes + travelMinutes) * minute)
         var reachStore = now.addingTimeInterval(Double(toStoreMinutes) * minute)
@@ -38,8 +51,15 @@ public struct TripPlan: Sendable, Equatable, Codable {
         let k = max(speedUp, 1)
         func compress(_ d: Date) -> Date { now.addingTimeInterval(d.timeIntervalSince(now) / k) }
         let back = arrival.addingTimeInterval(Double(dropoffDwellMinutes + travelMinutes) * minute)
-        return TripPlan(acceptedAt: now, atStore: compress(reachStore), pickup: compress(t0), departure: compress(departure),
-                        arrival: compress(arrival), delivered: compress(handoff), returnAt: compress(back))
+        return TripPlan(
+            acceptedAt: now,
+            atStore: compress(reachStore),
+            pickup: compress(t0),
+            departure: compress(departure),
+            arrival: compress(arrival),
+            delivered: compress(handoff),
+            returnAt: compress(back)
+        )
     }
 
     /// The window announced in `fulfillment.late_delivery`: half an hour centred on the new estimate,

@@ -3,15 +3,19 @@ import Foundation
 public struct GeoPoint: Sendable, Equatable, Codable {
     public var latitude: Double
     public var longitude: Double
-    public init(latitude: Double, longitude: Double) { self.latitude = latitude; self.longitude = longitude }
+    public init(latitude: Double, longitude: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
 
     /// Great-circle distance in statute miles.
     public func haversineMiles(to other: GeoPoint) -> Double {
-        let r = 3958.7613 // mean Earth radius, miles
-        let φ1 = latitude * .pi / 180, φ2 = other.latitude * .pi / 180
-        let dφ = (other.latitude - latitude) * .pi / 180
-        let dλ = (other.longitude - longitude) * .pi / 180
-        let a = sin(dφ / 2) * sin(dφ / 2) + cos(φ1) * cos(φ2) * sin(dλ / 2) * sin(dλ / 2)
+        let r = 3958.7613  // mean Earth radius, miles
+        let lat1 = latitude * .pi / 180
+        let lat2 = other.latitude * .pi / 180
+        let dLat = (other.latitude - latitude) * .pi / 180
+        let dLon = (other.longitude - longitude) * .pi / 180
+        let a = sin(dLat / 2) * sin(dLat / 2) + cos(lat1) * cos(lat2) * sin(dLon / 2) * sin(dLon / 2)
         return 2 * r * asin(min(1, sqrt(a)))
     }
 }

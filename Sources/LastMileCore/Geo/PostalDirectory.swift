@@ -54,9 +54,16 @@ public struct PostalDirectory: Sendable {
                         }
                         sawHeader = true
                     } else if fields.count >= 9, let lat = Double(fields[7]), let lon = Double(fields[8]) {
-                        dir.insert(zip5: fields[0], PostalEntry(
-                            city: fields[3], county: fields[5], state: fields[4], timeZone: fields[6],
-                            point: GeoPoint(latitude: lat, longitude: lon)))
+                        dir.insert(
+                            zip5: fields[0],
+                            PostalEntry(
+                                city: fields[3],
+                                county: fields[5],
+                                state: fields[4],
+                                timeZone: fields[6],
+                                point: GeoPoint(latitude: lat, longitude: lon)
+                            )
+                        )
                     }
                 }
                 start = end + 1
@@ -73,16 +80,21 @@ public struct PostalDirectory: Sendable {
         out.reserveCapacity(9)
         var i = s
         while i <= e {
-            if i < e, b[i] == 34 { // quoted
+            if i < e, b[i] == 34 {  // quoted
                 var field = [UInt8]()
                 i += 1
                 while i < e {
                     if b[i] == 34 {
-                        if i + 1 < e, b[i + 1] == 34 { field.append(34); i += 2; continue }
+                        if i + 1 < e, b[i + 1] == 34 {
+                            field.append(34)
+                            i += 2
+                            continue
+                        }
                         i += 1
                         break
                     }
-                    field.append(b[i]); i += 1
+                    field.append(b[i])
+                    i += 1
                 }
                 out.append(String(decoding: field, as: UTF8.self))
                 while i < e, b[i] != 44 { i += 1 }

@@ -31,7 +31,10 @@ public enum AddressClassifier {
         var i = s.startIndex
         func skipSpaces() { while i < s.endIndex, s[i].isWhitespace { i = s.index(after: i) } }
         func take(_ c: Character) -> Bool {
-            if i < s.endIndex, s[i] == c { i = s.index(after: i); return true }
+            if i < s.endIndex, s[i] == c {
+                i = s.index(after: i)
+                return true
+            }
             return false
         }
         func takeWord(_ w: String) -> Bool {
@@ -76,13 +79,20 @@ public enum AddressClassifier {
     ///   - point: the geocoded point, nil when the address cannot be located.
     ///   - stores: the retailer's stores available for last mile.
     ///   - requested: the store asked for, when one was (outcome 4 applies only then).
-    public static func classify(point: GeoPoint?, lines: [String?], stores: [Store], requested: Store?,
-                                estimator: DeliveryEstimator) -> Deliverability {
+    public static func classify(
+        point: GeoPoint?,
+        lines: [String?],
+        stores: [Store],
+        requested: Store?,
+        estimator: DeliveryEstimator
+    ) -> Deliverability {
         guard let point else { return .cannotLocate }
         if lines.contains(where: { $0.map(isPOBox) == true }) { return .cannotDeliverToArea }
         let inRange = stores.contains { s in
-            DeliveryEstimator.isInRange(estimatedMinutes: estimator.estimatedMinutes(from: s.point, to: point),
-                                        longDistanceStore: s.longDistanceDelivery)
+            DeliveryEstimator.isInRange(
+                estimatedMinutes: estimator.estimatedMinutes(from: s.point, to: point),
+                longDistanceStore: s.longDistanceDelivery
+            )
         }
         guard inRange else { return .cannotDeliverToArea }
         let target: Store
@@ -97,8 +107,10 @@ public enum AddressClassifier {
         guard DeliveryEstimator.isInRange(estimatedMinutes: est, longDistanceStore: target.longDistanceDelivery) else {
             return .outsideStoreRange
         }
-        return .deliverable(travelMinutes: est,
-                            longDistance: DeliveryEstimator.isLongDistance(estimatedMinutes: est, longDistanceStore: target.longDistanceDelivery))
+        return .deliverable(
+            travelMinutes: est,
+            longDistance: DeliveryEstimator.isLongDistance(estimatedMinutes: est, longDistanceStore: target.longDistanceDelivery)
+        )
     }
 
     /// The in-range store with the smallest estimated time (ties: smaller distance, then smaller location code).

@@ -27,7 +27,10 @@ public enum AlcoholRule: Sendable, Equatable, CaseIterable {
 public struct CustomerLocality: Sendable, Equatable {
     public var city: String?
     public var county: String?
-    public init(city: String?, county: String?) { self.city = city; self.county = county }
+    public init(city: String?, county: String?) {
+        self.city = city
+        self.county = county
+    }
 }
 
 public enum AlcoholCheck {

@@ -8,7 +8,10 @@ public enum FieldRules {
         for scalar in s.unicodeScalars {
             // Control characters are Unicode category Cc; format characters (ZWJ in emoji) are allowed.
             if scalar == "/" || scalar.properties.isWhitespace || scalar.properties.generalCategory == .control
-                || TextRules.isForbidden(scalar) { return false }
+                || TextRules.isForbidden(scalar)
+            {
+                return false
+            }
         }
         return true
     }

@@ -41,6 +41,9 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
 }
 
 public enum CancellationReason: String, Sendable, Codable {
-    case customerDriven = "customer_driven", instacartDriven = "instacart_driven", retailerDriven = "retailer_driven"
-    case shopperDriven = "shopper_driven", unbatchable, other
+    case customerDriven = "customer_driven"
+    case instacartDriven = "instacart_driven"
+    case retailerDriven = "retailer_driven"
+    case shopperDriven = "shopper_driven"
+    case unbatchable, other
 }

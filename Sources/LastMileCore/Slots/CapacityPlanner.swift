@@ -5,7 +5,11 @@ public struct DriverShift: Sendable, Equatable {
     public var driverID: String
     public var start: Date
     public var end: Date
-    public init(driverID: String, start: Date, end: Date) { self.driverID = driverID; self.start = start; self.end = end }
+    public init(driverID: String, start: Date, end: Date) {
+        self.driverID = driverID
+        self.start = start
+        self.end = end
+    }
 }
 
 /// Something the store's drivers must serve (§2.0.5): an order or an active hold.
@@ -14,7 +18,10 @@ public struct Commitment: Sendable, Equatable {
     public struct Assignment: Sendable, Equatable {
         public var driverID: String
         public var busyUntil: Date
-        public init(driverID: String, busyUntil: Date) { self.driverID = driverID; self.busyUntil = busyUntil }
+        public init(driverID: String, busyUntil: Date) {
+            self.driverID = driverID
+            self.busyUntil = busyUntil
+        }
     }
     public var id: Int64
     public var createdAt: Date
@@ -24,8 +31,12 @@ public struct Commitment: Sendable, Equatable {
     public var assignment: Assignment?
 
     public init(id: Int64, createdAt: Date, windowStart: Date, windowEnd: Date, travelMinutes: Int, assignment: Assignment? = nil) {
-        self.id = id; self.createdAt = createdAt; self.windowStart = windowStart; self.windowEnd = windowEnd
-        self.travelMinutes = travelMinutes; self.assignment = assignment
+        self.id = id
+        self.createdAt = createdAt
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.travelMinutes = travelMinutes
+        self.assignment = assignment
     }
 }
 
@@ -80,16 +91,27 @@ public struct CapacityPlanner: Sendable {
                 initial[i] = max(initial[i], a.busyUntil.timeIntervalSince1970)
             }
         }
-        let pickupD = pickup, dropoffD = dropoff
+        let pickupD = pickup
+        let dropoffD = dropoff
         let idle = sortedShifts.map { max($0.start.timeIntervalSince1970, nowT) }
         var items: [Item] = []
         for c in commitments where c.assignment == nil {
-            let item = Item(start: c.windowStart.timeIntervalSince1970, end: c.windowEnd.timeIntervalSince1970,
-                            created: c.createdAt.timeIntervalSince1970, id: c.id, travel: Double(c.travelMinutes * 60))
+            let item = Item(
+                start: c.windowStart.timeIntervalSince1970,
+                end: c.windowEnd.timeIntervalSince1970,
+                created: c.createdAt.timeIntervalSince1970,
+                id: c.id,
+                travel: Double(c.travelMinutes * 60)
+            )
             // Commitments no idle driver could serve are ignored (the service reschedules them instead).
             let servable = sortedShifts.indices.contains { i in
-                Self.arrival(item, freeAt: idle[i], shiftEnd: sortedShifts[i].end.timeIntervalSince1970,
-                             pickup: pickupD, dropoff: dropoffD) != nil
+                Self.arrival(
+                    item,
+                    freeAt: idle[i],
+                    shiftEnd: sortedShifts[i].end.timeIntervalSince1970,
+                    pickup: pickupD,
+                    dropoff: dropoffD
+                ) != nil
             }
             if servable { items.append(item) }
         }
@@ -137,7 +159,8 @@ public struct CapacityPlanner: Sendable {
             let end = shifts[i].end.timeIntervalSince1970
             if end <= item.start - item.travel - pickup { continue }
             if let arr = arrival(item, freeAt: state[i], shiftEnd: end, pickup: pickup, dropoff: dropoff),
-               best == nil || arr < best!.1 {
+                best == nil || arr < best!.1
+            {
                 best = (i, arr)
             }
         }
@@ -146,10 +169,16 @@ public struct CapacityPlanner: Sendable {
 
     /// Whether a new commitment with this window and travel time can be served on top of all others.
     public func evaluate(windowStart: Date, windowEnd: Date, travelMinutes: Int) -> PlanOutcome {
-        let candidate = Item(start: windowStart.timeIntervalSince1970, end: windowEnd.timeIntervalSince1970,
-                             created: now, id: .max, travel: Double(travelMinutes * 60))
+        let candidate = Item(
+            start: windowStart.timeIntervalSince1970,
+            end: windowEnd.timeIntervalSince1970,
+            created: now,
+            id: .max,
+            travel: Double(travelMinutes * 60)
+        )
         // Position of the candidate in reference order.
-        var lo = 0, hi = queue.count
+        var lo = 0
+        var hi = queue.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if Self.precedes(queue[mid], candidate) { lo = mid + 1 } else { hi = mid }
@@ -164,15 +193,19 @@ public struct CapacityPlanner: Sendable {
         state[ci] = arr + dropoff + candidate.travel
         var k = position
         while k < queue.count {
-            if baselineFailure == nil, state == baseline[k] { break } // same as the baseline from here: all served
+            if baselineFailure == nil, state == baseline[k] { break }  // same as the baseline from here: all served
             guard let (i, a) = Self.bestShift(queue[k], state: state, shifts: shifts, pickup: pickup, dropoff: dropoff) else {
                 return .unavailable
             }
             state[i] = a + dropoff + queue[k].travel
             k += 1
         }
-        return PlanOutcome(available: true, handoff: Date(timeIntervalSince1970: t0), arrival: Date(timeIntervalSince1970: arr),
-                           driverID: shifts[ci].driverID)
+        return PlanOutcome(
+            available: true,
+            handoff: Date(timeIntervalSince1970: t0),
+            arrival: Date(timeIntervalSince1970: arr),
+            driverID: shifts[ci].driverID
+        )
     }
 
     private func travelMinutesSeconds(_ m: Int) -> Double { Double(m * 60) }
@@ -202,7 +235,10 @@ public enum ShiftCalendar {
         let lastDay = zone.localDate(of: to).adding(days: 1)
         func eachDay(_ body: (CivilDate) -> Void) {
             var d = firstDay
-            while d <= lastDay { body(d); d = d.adding(days: 1) }
+            while d <= lastDay {
+                body(d)
+                d = d.adding(days: 1)
+            }
         }
         for rule in store.shifts {
             switch rule {

@@ -9,7 +9,10 @@ public enum ServiceOptionType: String, Sendable, Codable {
 public struct DeliveryWindow: Sendable, Equatable, Hashable {
     public var start: Date
     public var end: Date
-    public init(start: Date, end: Date) { self.start = start; self.end = end }
+    public init(start: Date, end: Date) {
+        self.start = start
+        self.end = end
+    }
 }
 
 /// A time slot computed for a listing, before it is given an id (§2.0.4).
@@ -25,10 +28,22 @@ public struct SlotCandidate: Sendable, Equatable {
     public var available: Bool
     public var reasons: [String]
 
-    public init(type: ServiceOptionType, window: DeliveryWindow, immediateHour: Int? = nil, date: CivilDate,
-                handoffTime: Date? = nil, available: Bool = true, reasons: [String] = []) {
-        self.type = type; self.window = window; self.immediateHour = immediateHour; self.date = date
-        self.handoffTime = handoffTime; self.available = available; self.reasons = reasons
+    public init(
+        type: ServiceOptionType,
+        window: DeliveryWindow,
+        immediateHour: Int? = nil,
+        date: CivilDate,
+        handoffTime: Date? = nil,
+        available: Bool = true,
+        reasons: [String] = []
+    ) {
+        self.type = type
+        self.window = window
+        self.immediateHour = immediateHour
+        self.date = date
+        self.handoffTime = handoffTime
+        self.available = available
+        self.reasons = reasons
     }
 }
 

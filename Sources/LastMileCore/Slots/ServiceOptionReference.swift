@@ -11,8 +11,12 @@ public struct ServiceOptionReference: Sendable, Equatable {
     public var immediateHour: Int?
 
     public init(id: Int64, locationCode: String, type: ServiceOptionType, start: Date? = nil, end: Date? = nil, immediateHour: Int? = nil) {
-        self.id = id; self.locationCode = locationCode; self.type = type
-        self.start = start; self.end = end; self.immediateHour = immediateHour
+        self.id = id
+        self.locationCode = locationCode
+        self.type = type
+        self.start = start
+        self.end = end
+        self.immediateHour = immediateHour
     }
 
     public var json: String {
@@ -28,8 +32,12 @@ public struct ServiceOptionReference: Sendable, Equatable {
     /// Base64url on the bytes: listings encode ~90 references per request, and bridged
     /// `replacingOccurrences` made that a fifth of the listing's CPU time.
     public var encoded: String {
-        String(decoding: Data(json.utf8).base64EncodedData().map { $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0 },
-               as: UTF8.self)
+        String(
+            decoding: Data(json.utf8).base64EncodedData().map {
+                $0 == UInt8(ascii: "+") ? UInt8(ascii: "-") : $0 == UInt8(ascii: "/") ? UInt8(ascii: "_") : $0
+            },
+            as: UTF8.self
+        )
     }
 
     /// Decodes a reference; nil when it is not Base64url of such an object. Padding is optional on input.
@@ -39,13 +47,15 @@ public struct ServiceOptionReference: Sendable, Equatable {
         while b64.count % 4 != 0 { b64 += "=" }
         guard let data = Data(base64Encoded: b64), let value = try? JSONValue.parse(data), let o = value.objectValue else { return nil }
         guard case .integer(let id)? = o["id"], case .string(let code)? = o["location_code"],
-              case .string(let typeName)? = o["type"], let type = ServiceOptionType(rawValue: typeName) else { return nil }
+            case .string(let typeName)? = o["type"], let type = ServiceOptionType(rawValue: typeName)
+        else { return nil }
         if type == .immediate {
             guard o.count == 4, case .integer(let h)? = o["immediate_hour"] else { return nil }
             return ServiceOptionReference(id: id, locationCode: code, type: type, immediateHour: Int(h))
         }
         guard o.count == 5, let s = o["start_at"]?.stringValue.flatMap(Timestamp.parse),
-              let e = o["end_at"]?.stringValue.flatMap(Timestamp.parse) else { return nil }
+            let e = o["end_at"]?.stringValue.flatMap(Timestamp.parse)
+        else { return nil }
         return ServiceOptionReference(id: id, locationCode: code, type: type, start: s, end: e)
     }
 

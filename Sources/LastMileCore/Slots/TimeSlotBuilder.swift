@@ -16,7 +16,10 @@ public struct SlotQuery: Sendable {
     /// The retailer's `eta_options_enabled`.
     public var etaOptionsEnabled = false
 
-    public init(now: Date, travelMinutes: Int) { self.now = now; self.travelMinutes = travelMinutes }
+    public init(now: Date, travelMinutes: Int) {
+        self.now = now
+        self.travelMinutes = travelMinutes
+    }
 }
 
 public struct SlotListing: Sendable, Equatable {
@@ -62,7 +65,10 @@ public enum TimeSlotBuilder {
             }
             if q.alcoholic {
                 let v = AlcoholCheck.violations(store: store, customer: q.customer, window: c.window)
-                if !v.isEmpty { c.available = false; c.reasons = v.map(\.reason) }
+                if !v.isEmpty {
+                    c.available = false
+                    c.reasons = v.map(\.reason)
+                }
             }
             result.append(c)
         }
@@ -96,16 +102,28 @@ public enum TimeSlotBuilder {
             if priorityEnd <= standardEnd.addingTimeInterval(-30 * 60), priorityEnd <= close {
                 let plan = planner.evaluate(windowStart: q.now, windowEnd: priorityEnd, travelMinutes: q.travelMinutes)
                 if plan.available {
-                    out.append(SlotCandidate(type: .priorityETA, window: DeliveryWindow(start: start, end: priorityEnd),
-                                             date: today, handoffTime: q.withHandoffTime ? plan.handoff : nil))
+                    out.append(
+                        SlotCandidate(
+                            type: .priorityETA,
+                            window: DeliveryWindow(start: start, end: priorityEnd),
+                            date: today,
+                            handoffTime: q.withHandoffTime ? plan.handoff : nil
+                        )
+                    )
                 }
             }
         }
         if q.withETA {
             let plan = planner.evaluate(windowStart: q.now, windowEnd: standardEnd, travelMinutes: q.travelMinutes)
             if plan.available {
-                out.append(SlotCandidate(type: .eta, window: DeliveryWindow(start: start, end: standardEnd),
-                                         date: today, handoffTime: q.withHandoffTime ? plan.handoff : nil))
+                out.append(
+                    SlotCandidate(
+                        type: .eta,
+                        window: DeliveryWindow(start: start, end: standardEnd),
+                        date: today,
+                        handoffTime: q.withHandoffTime ? plan.handoff : nil
+                    )
+                )
             }
         }
         return out

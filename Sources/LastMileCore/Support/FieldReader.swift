@@ -4,7 +4,10 @@ import Foundation
 public struct FieldError: Error, Equatable, Sendable {
     public var key: String
     public var message: String
-    public init(key: String, message: String) { self.key = key; self.message = message }
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
 }
 
 /// Reads typed fields out of a JSON object, collecting one error per invalid field (first failing rule:
@@ -48,14 +51,23 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard case .string(let s) = v else { fail(key, "must be a string"); return nil }
+        guard case .string(let s) = v else {
+            fail(key, "must be a string")
+            return nil
+        }
         let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
         if t.isEmpty {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        if let max, t.unicodeScalars.count > max { fail(key, "is too long (maximum is \(max) characters)"); return nil }
-        if TextRules.containsForbiddenCharacter(t, multiline: multiline) { fail(key, TextRules.controlCharacterMessage); return nil }
+        if let max, t.unicodeScalars.count > max {
+            fail(key, "is too long (maximum is \(max) characters)")
+            return nil
+        }
+        if TextRules.containsForbiddenCharacter(t, multiline: multiline) {
+            fail(key, TextRules.controlCharacterMessage)
+            return nil
+        }
         return t
     }
 
@@ -64,9 +76,18 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard case .integer(let i) = v else { fail(key, "must be an integer"); return nil }
-        if let min, i < min { fail(key, "must be greater than or equal to \(min)"); return nil }
-        if let max, i > max { fail(key, "must be less than or equal to \(max)"); return nil }
+        guard case .integer(let i) = v else {
+            fail(key, "must be an integer")
+            return nil
+        }
+        if let min, i < min {
+            fail(key, "must be greater than or equal to \(min)")
+            return nil
+        }
+        if let max, i > max {
+            fail(key, "must be less than or equal to \(max)")
+            return nil
+        }
         return i
     }
 
@@ -75,9 +96,18 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard let d = v.doubleValue else { fail(key, "must be a number"); return nil }
-        if let min, d < min { fail(key, "must be greater than or equal to \(Self.show(min))"); return nil }
-        if let max, d > max { fail(key, "must be less than or equal to \(Self.show(max))"); return nil }
+        guard let d = v.doubleValue else {
+            fail(key, "must be a number")
+            return nil
+        }
+        if let min, d < min {
+            fail(key, "must be greater than or equal to \(Self.show(min))")
+            return nil
+        }
+        if let max, d > max {
+            fail(key, "must be less than or equal to \(Self.show(max))")
+            return nil
+        }
         return d
     }
 
@@ -86,13 +116,19 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard case .bool(let b) = v else { fail(key, "must be a boolean"); return nil }
+        guard case .bool(let b) = v else {
+            fail(key, "must be a boolean")
+            return nil
+        }
         return b
     }
 
     public mutating func timestamp(_ key: String, required: Bool = false) -> Date? {
         guard let s = string(key, required: required) else { return nil }
-        guard let d = Timestamp.parse(s) else { fail(key, "must be an ISO 8601 timestamp with a UTC offset"); return nil }
+        guard let d = Timestamp.parse(s) else {
+            fail(key, "must be an ISO 8601 timestamp with a UTC offset")
+            return nil
+        }
         return d
     }
 
@@ -102,7 +138,10 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard case .object(let o) = v else { fail(key, "must be an object"); return nil }
+        guard case .object(let o) = v else {
+            fail(key, "must be an object")
+            return nil
+        }
         return o
     }
 
@@ -111,16 +150,30 @@ public struct FieldReader {
             if required { fail(key, "can't be blank") }
             return nil
         }
-        guard case .array(let a) = v else { fail(key, "must be an array"); return nil }
-        if let maxEntries, a.count > maxEntries { fail(key, "is too long (maximum is \(maxEntries) entries)"); return nil }
+        guard case .array(let a) = v else {
+            fail(key, "must be an array")
+            return nil
+        }
+        if let maxEntries, a.count > maxEntries {
+            fail(key, "is too long (maximum is \(maxEntries) entries)")
+            return nil
+        }
         return a
     }
 
     /// A string checked by a format rule; the rule returns the normalised value or nil.
-    public mutating func formatted(_ key: String, required: Bool = false, max: Int? = nil, message: String,
-                                   _ rule: (String) -> String?) -> String? {
+    public mutating func formatted(
+        _ key: String,
+        required: Bool = false,
+        max: Int? = nil,
+        message: String,
+        _ rule: (String) -> String?
+    ) -> String? {
         guard let s = string(key, required: required, max: max) else { return nil }
-        guard let ok = rule(s) else { fail(key, message); return nil }
+        guard let ok = rule(s) else {
+            fail(key, message)
+            return nil
+        }
         return ok
     }
 

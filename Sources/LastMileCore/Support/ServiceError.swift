@@ -3,15 +3,15 @@ import Foundation
 /// Every error the API answers with, mapped to the envelope of §1.10 in one place (LastMileAPI).
 public struct ServiceError: Error, Equatable, Sendable {
     public enum Kind: Sendable, Equatable {
-        case badRequest      // 400
-        case unauthorized    // 401
-        case forbidden       // 403
-        case notFound        // 404
-        case conflict        // 409
-        case payloadTooLarge // 413
-        case tooManyRequests // 429
-        case unavailable     // 503
-        case internalError   // 500
+        case badRequest  // 400
+        case unauthorized  // 401
+        case forbidden  // 403
+        case notFound  // 404
+        case conflict  // 409
+        case payloadTooLarge  // 413
+        case tooManyRequests  // 429
+        case unavailable  // 503
+        case internalError  // 500
     }
     public var kind: Kind
     public var message: String
@@ -21,7 +21,11 @@ public struct ServiceError: Error, Equatable, Sendable {
     public var fields: [FieldError]
 
     public init(_ kind: Kind, _ message: String, code: Int? = 1001, key: String? = nil, fields: [FieldError] = []) {
-        self.kind = kind; self.message = message; self.code = code; self.key = key; self.fields = fields
+        self.kind = kind
+        self.message = message
+        self.code = code
+        self.key = key
+        self.fields = fields
     }
 
     public static func badRequest(_ message: String, key: String?) -> ServiceError { ServiceError(.badRequest, message, code: 1001, key: key) }

@@ -24,11 +24,13 @@ public enum Timestamp {
             return true
         }
         guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-              let day = digits(2) else { return nil }
+            let day = digits(2)
+        else { return nil }
         guard i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") else { return nil }
         i += 1
         guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
-              let second = digits(2) else { return nil }
+            let second = digits(2)
+        else { return nil }
         var nanos = 0
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
@@ -56,7 +58,8 @@ public enum Timestamp {
         }
         guard i == b.count else { return nil }
         guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year),
-              hour <= 23, minute <= 59, second <= 59 else { return nil }
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
         let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         // An offset can carry 0000-01-01T00:00-01:00 or 9999-12-31T23:59+…-… outside years 1…9999 in UTC,
@@ -77,9 +80,14 @@ public enum Timestamp {
         let total = Int64(floor(date.timeIntervalSince1970))
         var days = total / 86_400
         var rem = total % 86_400
-        if rem < 0 { rem += 86_400; days -= 1 }
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
         let d = CivilDate(daysSinceEpoch: Int(days))
-        let h = Int(rem / 3600), m = Int(rem % 3600 / 60), s = Int(rem % 60)
+        let h = Int(rem / 3600)
+        let m = Int(rem % 3600 / 60)
+        let s = Int(rem % 60)
         return "\(d.description)T\(pad2(h)):\(pad2(m)):\(pad2(s))Z"
     }
 
@@ -103,7 +111,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var day: Int
 
     public init(year: Int, month: Int, day: Int) {
-        self.year = year; self.month = month; self.day = day
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Howard Hinnant's days_from_civil.
@@ -133,7 +143,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// 0 = Monday … 6 = Sunday.
     public var weekdayIndex: Int {
-        let w = (daysSinceEpoch + 3) % 7 // 1970-01-01 was a Thursday (index 3)
+        let w = (daysSinceEpoch + 3) % 7  // 1970-01-01 was a Thursday (index 3)
         return w < 0 ? w + 7 : w
     }
 
@@ -149,8 +159,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1, d <= CivilDate.daysIn(month: m, year: y) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), d >= 1, d <= CivilDate.daysIn(month: m, year: y)
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import LastMileCore
+import Logging
 import NIOCore
 import Synchronization
 
@@ -33,7 +33,10 @@ final class CallbackReceiver: Sendable {
     static let clientID = "lmd-callbacks"
     static let clientSecret = "cb-secret+/="
 
-    private init(port: Int, task: Task<Void, any Error>) { self.port = port; self.task = task }
+    private init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
 
     /// Starts on `port` (0 = any free port) and returns once it is listening.
     static func start(port: Int = 0, failFirst: Int = 0) async throws -> CallbackReceiver {
@@ -41,11 +44,17 @@ final class CallbackReceiver: Sendable {
         let router = Router()
         router.post("/oauth/token") { request, _ -> Response in
             let form = String(buffer: try await request.body.collect(upTo: 65_536))
-            let fields = Dictionary(form.split(separator: "&").map { pair -> (String, String) in
-                let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-                return (kv[0], kv.count > 1 ? kv[1] : "")
-            }, uniquingKeysWith: { a, _ in a })
-            let ok = request.headers[.contentType] == "application/x-www-form-urlencoded" && fields["grant_type"] == "client_credentials"
+            let fields = Dictionary(
+                form.split(separator: "&").map { pair -> (String, String) in
+                    let kv = pair.split(separator: "=", maxSplits: 1).map {
+                        String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+                    }
+                    return (kv[0], kv.count > 1 ? kv[1] : "")
+                },
+                uniquingKeysWith: { a, _ in a }
+            )
+            let ok =
+                request.headers[.contentType] == "application/x-www-form-urlencoded" && fields["grant_type"] == "client_credentials"
                 && fields["client_id"] == clientID && fields["client_secret"] == clientSecret
             guard ok else { return Response(status: .unauthorized) }
             let token = holder.receiver!.state.withLock { s -> String in
@@ -54,16 +63,24 @@ final class CallbackReceiver: Sendable {
                 s.issued.append(t)
                 return t
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":3600}"#)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":3600}"#))
+            )
         }
         router.post("/callbacks") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
             let status = holder.receiver!.state.withLock { s -> Int in
                 guard let auth = request.headers[.authorization], s.issued.contains(where: { auth == "Bearer \($0)" }) else {
-                    s.statuses.append(401); return 401
+                    s.statuses.append(401)
+                    return 401
                 }
-                if s.failuresLeft > 0 { s.failuresLeft -= 1; s.statuses.append(500); return 500 }
+                if s.failuresLeft > 0 {
+                    s.failuresLeft -= 1
+                    s.statuses.append(500)
+                    return 500
+                }
                 s.received.append(Received(headers: request.headers, body: body))
                 s.statuses.append(200)
                 return 200
@@ -75,20 +92,30 @@ final class CallbackReceiver: Sendable {
         router.post("/trickle") { request, _ -> Response in
             _ = try await request.body.collect(upTo: 1 << 20)
             holder.receiver!.state.withLock { $0.trickleStarted += 1 }
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
-                for _ in 0..<60 {
-                    try await writer.write(ByteBuffer(string: "."))
-                    try await Task.sleep(for: .seconds(1))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain"],
+                body: ResponseBody { writer in
+                    for _ in 0..<60 {
+                        try await writer.write(ByteBuffer(string: "."))
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    try await writer.finish(nil)
                 }
-                try await writer.finish(nil)
-            })
+            )
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test-receiver")
-        logger.logLevel = .critical // stopping it by cancellation logs harmless shutdown errors
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0); continuation.finish() },
-                              logger: logger)
+        logger.logLevel = .critical  // stopping it by cancellation logs harmless shutdown errors
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = stream.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw CancellationError() }
@@ -121,9 +148,13 @@ final class CallbackReceiver: Sendable {
               "client_id": "\(clientID)", "client_secret": "\(clientSecret)", "scope": "callbacks",
               "signing_secret": "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcY"\(list) },
             """
-        let driverList = drivers ? #""drivers": [ { "id": "drv-1", "secret": "driver-client-secret-1" }, { "id": "drv-2", "secret": "driver-client-secret-2" } ],"# : ""
-        return testConfigJSON.replacingOccurrences(of: #""id": "alpha", "name": "Alpha Foods","#,
-                                                   with: #""id": "alpha", "name": "Alpha Foods", "# + callbacks + driverList)
+        let driverList =
+            drivers
+            ? #""drivers": [ { "id": "drv-1", "secret": "driver-client-secret-1" }, { "id": "drv-2", "secret": "driver-client-secret-2" } ],"# : ""
+        return testConfigJSON.replacingOccurrences(
+            of: #""id": "alpha", "name": "Alpha Foods","#,
+            with: #""id": "alpha", "name": "Alpha Foods", "# + callbacks + driverList
+        )
     }
 }
 

@@ -29,7 +29,8 @@ struct OpenAPIChecker: Sendable {
     /// The JSON schema of a documented response, or nil when the operation does not document that status.
     func responseSchema(path: String, method: String, status: Int) -> JSONValue? {
         guard let op = root["paths"]?[path]?[method], let responses = op["responses"],
-              let response = responses[String(status)] ?? responses["default"] else { return nil }
+            let response = responses[String(status)] ?? responses["default"]
+        else { return nil }
         return resolve(response)["content"]?["application/json"]?["schema"]
     }
 
@@ -67,9 +68,13 @@ struct OpenAPIChecker: Sendable {
             for case .string(let k) in schema["required"]?.array ?? [] where o[k] == nil { out.append("\(where_): missing required \(k)") }
             let props = schema["properties"]?.objectValue ?? [:]
             for (k, v) in o {
-                if let p = props[k] { out += validate(v, p, at: "\(where_).\(k)") }
-                else if schema["additionalProperties"] == .bool(false) { out.append("\(where_): unexpected member \(k)") }
-                else if let ap = schema["additionalProperties"], ap.objectValue != nil { out += validate(v, ap, at: "\(where_).\(k)") }
+                if let p = props[k] {
+                    out += validate(v, p, at: "\(where_).\(k)")
+                } else if schema["additionalProperties"] == .bool(false) {
+                    out.append("\(where_): unexpected member \(k)")
+                } else if let ap = schema["additionalProperties"], ap.objectValue != nil {
+                    out += validate(v, ap, at: "\(where_).\(k)")
+                }
             }
         case .array(let a):
             if let items = schema["items"] { for (i, v) in a.enumerated() { out += validate(v, items, at: "\(where_)[\(i)]") } }
@@ -78,7 +83,8 @@ struct OpenAPIChecker: Sendable {
             if let min = schema["minLength"]?.int, s.count < min { out.append("\(where_): shorter than \(min)") }
             if let max = schema["maxLength"]?.int, s.count > max { out.append("\(where_): longer than \(max)") }
             if let p = schema["pattern"]?.stringValue, let re = try? NSRegularExpression(pattern: p),
-               re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) == nil {
+                re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) == nil
+            {
                 out.append("\(where_): \"\(s)\" does not match \(p)")
             }
         case .integer, .number:
@@ -93,7 +99,8 @@ struct OpenAPIChecker: Sendable {
     static func matches(_ v: JSONValue, type: String) -> Bool {
         switch (type, v) {
         case ("null", .null), ("boolean", .bool), ("integer", .integer), ("number", .integer), ("number", .number),
-             ("string", .string), ("array", .array), ("object", .object): return true
+            ("string", .string), ("array", .array), ("object", .object):
+            return true
         default: return false
         }
     }

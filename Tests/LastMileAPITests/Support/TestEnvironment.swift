@@ -6,10 +6,10 @@ import LastMileAPI
 import LastMileCore
 import LastMileSQLite
 import LastMileStorage
-import Metrics
-import Prometheus
 @_exported import LastMileTestSupport
+import Metrics
 import NIOCore
+import Prometheus
 import Testing
 
 /// The process's metrics: bootstrapped once (MetricsSystem allows one bootstrap per process) and served by
@@ -29,49 +29,49 @@ let exampleNow = Timestamp.parse("2025-06-11T00:35:12Z")!
 /// Two retailers. `alpha` mirrors the contract's examples (SF-001 at 94105, open 08:00–21:00, horizon 1 day,
 /// alcohol hours 10:00–20:00); `beta` has no ETA/handoff settings and a low rate limit.
 let testConfigJSON = """
-{
-  "retailers": [
     {
-      "id": "alpha", "name": "Alpha Foods", "country": "US",
-      "eta_options_enabled": true, "handoff_time_enabled": true,
-      "oauth_clients": [
-        { "client_id": "alpha", "client_secret": "alpha-client-secret-1" },
-        { "client_id": "alpha-2", "client_secret": "alpha-client-secret-2" },
-        { "client_id": "alpha-pc", "client_secret": "alpha-client-secret-3", "scopes": ["connect:post_checkout"] },
-        { "client_id": "alpha-off", "client_secret": "alpha-client-secret-4", "enabled": false }
-      ],
-      "stores": [
-        { "location_code": "SF-001", "name": "Example Market SoMa",
-          "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
-          "county": "San Francisco County", "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles",
-          "pickup": true, "alcohol": true, "scheduling_horizon_days": 1,
-          "delivery_hours": { "default": "08:00-21:00" }, "alcohol_hours": { "default": "10:00-20:00" } },
-        { "location_code": "OAK-002", "name": "Example Market Uptown Oakland",
-          "address": { "address_line_1": "2000 Broadway", "city": "Oakland", "state": "CA", "postal_code": "94612" },
-          "time_zone": "America/Los_Angeles", "pickup": true, "long_distance_delivery": true,
-          "delivery_hours": { "default": "08:00-20:00" } },
-        { "location_code": "PU-001", "name": "Pickup Only Berkeley",
-          "address": { "address_line_1": "2100 Shattuck Ave", "city": "Berkeley", "state": "CA", "postal_code": "94704" },
-          "time_zone": "America/Los_Angeles", "pickup": true, "pickup_only": true,
-          "delivery_hours": { "default": "08:00-20:00" } },
-        { "location_code": "OFF-001", "name": "Closed For Good",
-          "address": { "address_line_1": "1 Market St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
-          "time_zone": "America/Los_Angeles", "active": false,
-          "delivery_hours": { "default": "08:00-20:00" } }
-      ]
-    },
-    {
-      "id": "beta", "name": "Beta Grocers", "rate_limit_per_second": 3, "redact_shopper_pii": true,
-      "oauth_clients": [ { "client_id": "beta", "client_secret": "beta-client-secret-1" } ],
-      "stores": [
-        { "location_code": "B-001", "name": "Beta SoMa",
-          "address": { "address_line_1": "200 Folsom St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
-          "time_zone": "America/Los_Angeles", "delivery_hours": { "default": "08:00-21:00" } }
+      "retailers": [
+        {
+          "id": "alpha", "name": "Alpha Foods", "country": "US",
+          "eta_options_enabled": true, "handoff_time_enabled": true,
+          "oauth_clients": [
+            { "client_id": "alpha", "client_secret": "alpha-client-secret-1" },
+            { "client_id": "alpha-2", "client_secret": "alpha-client-secret-2" },
+            { "client_id": "alpha-pc", "client_secret": "alpha-client-secret-3", "scopes": ["connect:post_checkout"] },
+            { "client_id": "alpha-off", "client_secret": "alpha-client-secret-4", "enabled": false }
+          ],
+          "stores": [
+            { "location_code": "SF-001", "name": "Example Market SoMa",
+              "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
+              "county": "San Francisco County", "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles",
+              "pickup": true, "alcohol": true, "scheduling_horizon_days": 1,
+              "delivery_hours": { "default": "08:00-21:00" }, "alcohol_hours": { "default": "10:00-20:00" } },
+            { "location_code": "OAK-002", "name": "Example Market Uptown Oakland",
+              "address": { "address_line_1": "2000 Broadway", "city": "Oakland", "state": "CA", "postal_code": "94612" },
+              "time_zone": "America/Los_Angeles", "pickup": true, "long_distance_delivery": true,
+              "delivery_hours": { "default": "08:00-20:00" } },
+            { "location_code": "PU-001", "name": "Pickup Only Berkeley",
+              "address": { "address_line_1": "2100 Shattuck Ave", "city": "Berkeley", "state": "CA", "postal_code": "94704" },
+              "time_zone": "America/Los_Angeles", "pickup": true, "pickup_only": true,
+              "delivery_hours": { "default": "08:00-20:00" } },
+            { "location_code": "OFF-001", "name": "Closed For Good",
+              "address": { "address_line_1": "1 Market St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
+              "time_zone": "America/Los_Angeles", "active": false,
+              "delivery_hours": { "default": "08:00-20:00" } }
+          ]
+        },
+        {
+          "id": "beta", "name": "Beta Grocers", "rate_limit_per_second": 3, "redact_shopper_pii": true,
+          "oauth_clients": [ { "client_id": "beta", "client_secret": "beta-client-secret-1" } ],
+          "stores": [
+            { "location_code": "B-001", "name": "Beta SoMa",
+              "address": { "address_line_1": "200 Folsom St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
+              "time_zone": "America/Los_Angeles", "delivery_hours": { "default": "08:00-21:00" } }
+          ]
+        }
       ]
     }
-  ]
-}
-"""
+    """
 
 /// A response decoded for assertions.
 struct APIResponse {
@@ -86,8 +86,13 @@ struct APIResponse {
     var key: String? { json["meta"]?["key"]?.stringValue }
     var meta: [String: JSONValue]? { json["meta"]?.objectValue }
 
-    func expectError(_ status: HTTPResponse.Status, _ message: String, code: Int64 = 1001, key: String?,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ status: HTTPResponse.Status,
+        _ message: String,
+        code: Int64 = 1001,
+        key: String?,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
         #expect(self.message == message, "\(text)", sourceLocation: sourceLocation)
         #expect(self.code == code, "\(text)", sourceLocation: sourceLocation)
@@ -111,10 +116,19 @@ final class TestEnvironment: Sendable {
     /// The rate limiter's monotonic seconds: fixed unless a test moves to the next window.
     let monotonic = ManualClock(Date(timeIntervalSince1970: 1_000.25))
 
-    init(engine: Engine = .sqlite, now: Date = exampleNow, mode: ServiceMode = .development, config: String = testConfigJSON,
-         reopening existing: TestDatabase? = nil, oauthRateLimit: Int = 1_000, busyTimeout: TimeInterval = 10,
-         rateLimitOverride: Int? = nil, unauthenticatedRateLimit: Int = 1_000, trustedProxies: [String] = [],
-         requestTimeout: Duration = .seconds(120)) async throws {
+    init(
+        engine: Engine = .sqlite,
+        now: Date = exampleNow,
+        mode: ServiceMode = .development,
+        config: String = testConfigJSON,
+        reopening existing: TestDatabase? = nil,
+        oauthRateLimit: Int = 1_000,
+        busyTimeout: TimeInterval = 10,
+        rateLimitOverride: Int? = nil,
+        unauthenticatedRateLimit: Int = 1_000,
+        trustedProxies: [String] = [],
+        requestTimeout: Duration = .seconds(120)
+    ) async throws {
         if let existing { database = existing } else { database = try await engine.makeDatabase() }
         clock = ManualClock(now)
         self.mode = mode
@@ -122,12 +136,20 @@ final class TestEnvironment: Sendable {
         let parsed = try ConfigFile.parse(Data(config.utf8), yaml: false, name: "test-config", directory: sharedDirectory)
         try await storage.applyConfiguration(parsed)
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
-        service = LastMileService(storage: storage, clock: clock, directory: sharedDirectory, mode: mode,
-                                  oauthRateLimit: oauthRateLimit, rateLimitOverride: rateLimitOverride, metrics: sharedMetrics,
-                                  trustedProxies: trustedProxies, unauthenticatedRateLimit: unauthenticatedRateLimit,
-                                  // Generous: a busy test machine is not an outage (scripts/outage-check tests the deadline).
-                                  requestTimeout: requestTimeout,
-                                  monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 })
+        service = LastMileService(
+            storage: storage,
+            clock: clock,
+            directory: sharedDirectory,
+            mode: mode,
+            oauthRateLimit: oauthRateLimit,
+            rateLimitOverride: rateLimitOverride,
+            metrics: sharedMetrics,
+            trustedProxies: trustedProxies,
+            unauthenticatedRateLimit: unauthenticatedRateLimit,
+            // Generous: a busy test machine is not an outage (scripts/outage-check tests the deadline).
+            requestTimeout: requestTimeout,
+            monotonicSeconds: { [monotonic] in monotonic.now().timeIntervalSince1970 }
+        )
     }
 
     /// Starts the next one-second rate-limit window.
@@ -147,14 +169,24 @@ final class TestEnvironment: Sendable {
     struct Client: Sendable {
         let client: any TestClientProtocol
 
-        func request(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: String? = nil,
-                     contentType: String? = "application/json", headers extra: [String: String] = [:]) async throws -> APIResponse {
+        func request(
+            _ method: HTTPRequest.Method,
+            _ path: String,
+            token: String? = nil,
+            body: String? = nil,
+            contentType: String? = "application/json",
+            headers extra: [String: String] = [:]
+        ) async throws -> APIResponse {
             var headers = HTTPFields()
             if let token { headers[.authorization] = "Bearer \(token)" }
             if body != nil, let contentType { headers[.contentType] = contentType }
             for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
-            return try await client.execute(uri: path, method: method, headers: headers,
-                                             body: body.map { ByteBuffer(string: $0) }) { r in
+            return try await client.execute(
+                uri: path,
+                method: method,
+                headers: headers,
+                body: body.map { ByteBuffer(string: $0) }
+            ) { r in
                 let text = String(buffer: r.body)
                 let json = (try? JSONValue.parse(Data(text.utf8))) ?? .null
                 return APIResponse(status: r.status, headers: r.headers, json: json, text: text)
