@@ -6,7 +6,10 @@ import LastMileStorage
 /// The operator's delivery log: what was sent where, how often, with what result; and re-sending.
 struct Callbacks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List callback deliveries or re-send one.", subcommands: [List.self, Resend.self], defaultSubcommand: List.self)
+        abstract: "List callback deliveries or re-send one.",
+        subcommands: [List.self, Resend.self],
+        defaultSubcommand: List.self
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List callback deliveries, newest first.")
@@ -23,21 +26,50 @@ struct Callbacks: AsyncParsableCommand {
         func run() async throws {
             let storage = try db.open()
             let rows = try await storage.callbackDeliveries(retailerID: retailer, orderID: order, limit: limit)
-            print("EVENT_ID".padding(toLength: 21, withPad: " ", startingAt: 0), "STATE    ", "TRIES", "EVENT".padding(toLength: 38, withPad: " ", startingAt: 0),
-                  "ORDER".padding(toLength: 24, withPad: " ", startingAt: 0), "OCCURRED              ", "LAST RESULT")
+            print(
+                "EVENT_ID".padding(toLength: 21, withPad: " ", startingAt: 0),
+                "STATE    ",
+                "TRIES",
+                "EVENT".padding(toLength: 38, withPad: " ", startingAt: 0),
+                "ORDER".padding(toLength: 24, withPad: " ", startingAt: 0),
+                "OCCURRED".padding(toLength: 20, withPad: " ", startingAt: 0),
+                "LAST RESULT"
+            )
             for d in rows {
-                print(String(d.eventID).padding(toLength: 21, withPad: " ", startingAt: 0), d.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
-                      String(d.attempts).padding(toLength: 5, withPad: " ", startingAt: 0), d.name.padding(toLength: 38, withPad: " ", startingAt: 0),
-                      "\(d.retailerID)/\(d.orderID)".padding(toLength: 24, withPad: " ", startingAt: 0), Timestamp.format(d.occurredAt),
-                      d.lastResult ?? (d.state == .pending ? "due \(d.nextAttemptAt.map(Timestamp.format) ?? "now")" : ""))
+                print(
+                    String(d.eventID).padding(toLength: 21, withPad: " ", startingAt: 0),
+                    d.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                    String(d.attempts).padding(toLength: 5, withPad: " ", startingAt: 0),
+                    d.name.padding(toLength: 38, withPad: " ", startingAt: 0),
+                    "\(d.retailerID)/\(d.orderID)".padding(toLength: 24, withPad: " ", startingAt: 0),
+                    Timestamp.format(d.occurredAt),
+                    d.lastResult.map(Callbacks.balanced) ?? (d.state == .pending ? "due \(d.nextAttemptAt.map(Timestamp.format) ?? "now")" : "")
+                )
                 if attempts {
                     for a in try await storage.callbackAttempts(rowID: d.rowID) {
-                        print("    attempt at \(Timestamp.format(a.at)): \(a.summary) in \(a.durationMilliseconds) ms")
+                        print("    attempt at \(Timestamp.format(a.at)): \(Callbacks.balanced(a.summary)) in \(a.durationMilliseconds) ms")
                     }
                 }
             }
             try await storage.close()
         }
+    }
+
+    /// A recorded result as the log shows it: every ")" that closes nothing is dropped. SwiftNIO's connection
+    /// errors read "…: Connection refused) (errno: 111)"; the stored text is left as it was.
+    static func balanced(_ text: String) -> String {
+        var depth = 0
+        var out = ""
+        for c in text {
+            if c == "(" {
+                depth += 1
+            } else if c == ")" {
+                if depth == 0 { continue }
+                depth -= 1
+            }
+            out.append(c)
+        }
+        return out
     }
 
     struct Resend: AsyncParsableCommand {
@@ -48,7 +80,9 @@ struct Callbacks: AsyncParsableCommand {
         func run() async throws {
             let storage = try db.open()
             // Due at once whatever the server's service clock says.
-            guard let row = CallbackDelivery.rowID(eventID: eventID), try await storage.resendCallback(rowID: row, now: Date(timeIntervalSince1970: 0)) else {
+            guard let row = CallbackDelivery.rowID(eventID: eventID),
+                try await storage.resendCallback(rowID: row, now: Date(timeIntervalSince1970: 0))
+            else {
                 try await storage.close()
                 throw ValidationError("no callback with event_id \(eventID)")
             }

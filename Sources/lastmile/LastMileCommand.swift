@@ -17,12 +17,16 @@ struct LastMileCommand: AsyncParsableCommand {
         commandName: "lastmile",
         abstract: "LastMile: a self-hostable last-mile delivery service with an Instacart Connect compatible API.",
         subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self, Clients.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Options shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Database: a SQLite file path (default ./data/lastmile.sqlite) or postgres://user:password@host:port/database. Env: LASTMILE_DATABASE.")
+    @Option(
+        name: .long,
+        help: "Database: a SQLite file path (default ./data/lastmile.sqlite) or postgres://user:password@host:port/database. Env: LASTMILE_DATABASE."
+    )
     var database: String?
 
     var resolved: String { database ?? Environment.value("LASTMILE_DATABASE") ?? "./data/lastmile.sqlite" }
@@ -64,47 +68,82 @@ enum Environment {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the HTTP server (SIGINT/SIGTERM finish in-flight requests, then stop).")
+        abstract: "Start the HTTP server (SIGINT/SIGTERM finish in-flight requests, then stop)."
+    )
 
     @Option(help: "Interface to listen on. Env: LASTMILE_HOST. Default 127.0.0.1.") var host: String?
     @Option(help: "Port to listen on. Env: LASTMILE_PORT. Default 8080.") var port: Int?
     @OptionGroup var db: DatabaseOptions
     @Option(help: "development | production. Env: LASTMILE_MODE. Default development.") var mode: String?
-    @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error | critical. Env: LASTMILE_LOG_LEVEL. Default info.")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace | debug | info | notice | warning | error | critical. Env: LASTMILE_LOG_LEVEL. Default info."
+    )
     var logLevel: String?
     @Option(help: "Operator configuration file (JSON or YAML) loaded at start. Env: LASTMILE_CONFIG.") var config: String?
     @Option(help: "Development only: start the service clock at this ISO 8601 instant (it then runs). Env: LASTMILE_NOW.")
     var now: String?
     @Option(name: .customLong("rate-limit"), help: "Replace every retailer's requests-per-second limit (benchmarks). Env: LASTMILE_RATE_LIMIT.")
     var rateLimit: Int?
-    @Option(name: .customLong("simulate-drivers"), help: "Simulated drivers accept and deliver staged orders: true | false. Env: LASTMILE_SIMULATE_DRIVERS. Default true in development mode; not allowed in production.")
+    @Option(
+        name: .customLong("simulate-drivers"),
+        help:
+            "Simulated drivers accept and deliver staged orders: true | false. Env: LASTMILE_SIMULATE_DRIVERS. Default true in development mode; not allowed in production."
+    )
     var simulateDrivers: Bool?
-    @Option(name: .customLong("speed-up"), help: "Simulated drivers run their plans this many times faster than the service clock. Env: LASTMILE_SPEED_UP. Default 60.")
+    @Option(
+        name: .customLong("speed-up"),
+        help: "Simulated drivers run their plans this many times faster than the service clock. Env: LASTMILE_SPEED_UP. Default 60."
+    )
     var speedUp: Double?
     @Flag(name: .customLong("no-demo"), help: "Do not load the demo retailer on first start in development mode.")
     var noDemo = false
-    @Flag(name: .customLong("allow-remote-development"),
-          help: "Let development mode (sandbox, test clock, demo credentials) listen on a non-loopback --host.")
+    @Flag(
+        name: .customLong("allow-remote-development"),
+        help: "Let development mode (sandbox, test clock, demo credentials) listen on a non-loopback --host."
+    )
     var allowRemoteDevelopment = false
-    @Option(name: .customLong("allow-receiver-host"),
-            help: "Production: a callback/token receiver host that may be a loopback, private or link-local address (repeatable). Env: LASTMILE_ALLOW_RECEIVER_HOSTS (comma-separated).")
+    @Option(
+        name: .customLong("allow-receiver-host"),
+        help:
+            "Production: a callback/token receiver host that may be a loopback, private or link-local address (repeatable). Env: LASTMILE_ALLOW_RECEIVER_HOSTS (comma-separated)."
+    )
     var allowReceiverHost: [String] = []
-    @Option(name: .customLong("trusted-proxy"),
-            help: "A reverse proxy's address whose X-Forwarded-For names the client (repeatable). Env: LASTMILE_TRUSTED_PROXIES (comma-separated).")
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A reverse proxy's address whose X-Forwarded-For names the client (repeatable). Env: LASTMILE_TRUSTED_PROXIES (comma-separated)."
+    )
     var trustedProxy: [String] = []
-    @Option(name: .customLong("metrics-port"), help: "Serve /metrics (Prometheus) on this port of --metrics-host; 0 = any free port. Env: LASTMILE_METRICS_PORT. Default: not served.")
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve /metrics (Prometheus) on this port of --metrics-host; 0 = any free port. Env: LASTMILE_METRICS_PORT. Default: not served."
+    )
     var metricsPort: Int?
     @Option(name: .customLong("metrics-host"), help: "Interface of the metrics listener. Env: LASTMILE_METRICS_HOST. Default 127.0.0.1.")
     var metricsHost: String?
-    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may stay idle (or trickle a request) before it is closed. Env: LASTMILE_IDLE_TIMEOUT. Default 60.")
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a connection may stay idle (or trickle a request) before it is closed. Env: LASTMILE_IDLE_TIMEOUT. Default 60."
+    )
     var idleTimeout: Int?
-    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait in the listen backlog. Env: LASTMILE_MAX_CONNECTIONS. Default 2048.")
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Connections served at once; more wait in the listen backlog. Env: LASTMILE_MAX_CONNECTIONS. Default 2048."
+    )
     var maxConnections: Int?
-    @Option(name: .customLong("retain"), help: ArgumentHelp(
-        "How long to keep old rows, as KIND=HOURS (repeatable): service_options (default 48), access_tokens (24, after expiry), holds (168, after expiry), callback_attempts (720).",
-        valueName: "kind=hours"))
+    @Option(
+        name: .customLong("retain"),
+        help: ArgumentHelp(
+            "How long to keep old rows, as KIND=HOURS (repeatable): service_options (default 48), access_tokens (24, after expiry), holds (168, after expiry), callback_attempts (720).",
+            valueName: "kind=hours"
+        )
+    )
     var retain: [String] = []
-    @Option(name: .customLong("request-timeout"), help: "Seconds before a request is answered 503 with Retry-After (e.g. the database does not answer). Env: LASTMILE_REQUEST_TIMEOUT. Default 5.")
+    @Option(
+        name: .customLong("request-timeout"),
+        help:
+            "Seconds before a request is answered 503 with Retry-After (e.g. the database does not answer). Env: LASTMILE_REQUEST_TIMEOUT. Default 5."
+    )
     var requestTimeout: Int?
 
     func run() async throws {
@@ -147,7 +186,8 @@ struct Serve: AsyncParsableCommand {
             guard let start = Timestamp.parse(nowText) else { throw ValidationError("--now must be an ISO 8601 timestamp with an offset") }
             clock = RunningClock(startingAt: start)
         }
-        cfg.simulateDrivers = simulateDrivers ?? Environment.value("LASTMILE_SIMULATE_DRIVERS").map { $0 == "true" || $0 == "1" } ?? (m == .development)
+        cfg.simulateDrivers =
+            simulateDrivers ?? Environment.value("LASTMILE_SIMULATE_DRIVERS").map { $0 == "true" || $0 == "1" } ?? (m == .development)
         if cfg.simulateDrivers && m != .development { throw ValidationError("--simulate-drivers is only allowed in development mode") }
         cfg.speedUp = speedUp ?? Environment.value("LASTMILE_SPEED_UP").flatMap(Double.init) ?? 60
         guard cfg.speedUp >= 1, cfg.speedUp <= 100_000 else { throw ValidationError("--speed-up must be from 1 to 100000") }
@@ -161,22 +201,38 @@ struct Serve: AsyncParsableCommand {
         } catch let e as ConfigFile.LoadError {
             throw ValidationError(e.description)
         }
+        // Whether the banner may print the demo's credentials: the demo is in this database (loaded now or before).
+        let leftovers = try await Bootstrap.demoLeftovers(storage: storage, directory: directory)
+        let demoPresent = m == .development && !leftovers.isEmpty
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let startup = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
         let (host, metricsHost, serviceClock, database) = (cfg.host, cfg.metricsHost, clock, db.redacted)
         let server = buildServer(
-            configuration: cfg, storage: storage, clock: clock, directory: directory, metrics: registry,
+            configuration: cfg,
+            storage: storage,
+            clock: clock,
+            directory: directory,
+            metrics: registry,
             shutdownSignals: [.sigterm, .sigint],
             onServerRunning: { channel in
                 // Written unbuffered so it shows up at once even when stdout is a file or a pipe.
-                let banner = Banner.text(host: host, port: channel.localAddress?.port ?? 0, mode: m, database: database, demo: demo,
-                                         startupMillis: startup, now: serviceClock.now())
+                let banner = Banner.text(
+                    host: host,
+                    port: channel.localAddress?.port ?? 0,
+                    mode: m,
+                    database: database,
+                    demo: demo,
+                    demoPresent: demoPresent,
+                    startupMillis: startup,
+                    now: serviceClock.now()
+                )
                 FileHandle.standardOutput.write(Data((banner + "\n").utf8))
             },
             onMetricsRunning: { channel in
                 FileHandle.standardOutput.write(Data("Metrics on http://\(metricsHost):\(channel.localAddress?.port ?? 0)/metrics\n".utf8))
-            })
+            }
+        )
         try await server.run()
         try await storage.close()
     }
@@ -189,7 +245,9 @@ extension Serve {
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let kind = RetentionKind(rawValue: parts[0]), let hours = Double(parts[1]), hours >= 1, hours <= 87_600 else {
-                throw ValidationError("--retain: expected KIND=HOURS (1…87600) with KIND one of \(RetentionKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(setting)")
+                throw ValidationError(
+                    "--retain: expected KIND=HOURS (1…87600) with KIND one of \(RetentionKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(setting)"
+                )
             }
             switch kind {
             case .serviceOptions: policy.serviceOptions = hours * 3600
@@ -209,7 +267,8 @@ struct Clients: AsyncParsableCommand {
     struct RevokeTokens: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-tokens",
-            abstract: "Revoke every unexpired token of a client at once (rotate its secret in the configuration file as well).")
+            abstract: "Revoke every unexpired token of a client at once (rotate its secret in the configuration file as well)."
+        )
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The client_id.") var clientID: String
 
@@ -229,7 +288,8 @@ struct Clients: AsyncParsableCommand {
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load or update an operator configuration file (idempotent; a file with any error loads nothing).")
+        abstract: "Load or update an operator configuration file (idempotent; a file with any error loads nothing)."
+    )
     @Option(help: "The configuration file (JSON or YAML).") var file: String
     @OptionGroup var db: DatabaseOptions
     @Option(help: "The mode the servers on this database run in: production checks receivers as serve does. Env: LASTMILE_MODE. Default development.")
@@ -268,7 +328,8 @@ struct Migrate: AsyncParsableCommand {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the curl command that obtains an access token from a running server.")
+        abstract: "Print the curl command that obtains an access token from a running server."
+    )
     @Option(name: .customLong("client-id")) var clientID = "demo"
     @Option(name: .customLong("client-secret")) var clientSecret = "demo-secret"
     @Option(help: "Base URL of the server. Default http://127.0.0.1 at port LASTMILE_PORT (8080 when unset), as serve listens.")
@@ -276,9 +337,11 @@ struct Token: AsyncParsableCommand {
 
     func run() async throws {
         let base = url ?? "http://127.0.0.1:\(Environment.value("LASTMILE_PORT") ?? "8080")"
-        print("""
+        print(
+            """
             curl -s -X POST \(base)/v2/oauth/token -H 'Content-Type: application/json' \\
               -d '{"client_id":"\(clientID)","client_secret":"\(clientSecret)","grant_type":"client_credentials"}'
-            """)
+            """
+        )
     }
 }

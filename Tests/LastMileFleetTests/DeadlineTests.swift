@@ -14,7 +14,6 @@ struct DeadlineTests {
     @Test("an operation that ignores cancellation is abandoned at the deadline, not awaited")
     func stuckOperation() async throws {
         let finished = Mutex(false)
-        let started = ContinuousClock.now
         await #expect(throws: DeadlineExceeded.self) {
             try await withDeadline(.milliseconds(200)) {
                 // Blocks without checking for cancellation (as a call on a silent connection may).
@@ -24,7 +23,7 @@ struct DeadlineTests {
                 return 1
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Had withDeadline awaited the operation, it would have finished (3 s) before the error arrived.
         #expect(finished.withLock { $0 } == false)
     }
 
