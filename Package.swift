@@ -109,7 +109,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "LastMileStorageTests", dependencies: ["LastMileStorage", "LastMileTestSupport", "LastMilePostgres"]),
+        .testTarget(
+            name: "LastMileStorageTests",
+            dependencies: [
+                "LastMileStorage", "LastMileTestSupport", "LastMilePostgres", "LastMileSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(
             name: "LastMileAPITests",
             dependencies: [

@@ -1,5 +1,7 @@
-/// Versioned schema of the PostgreSQL engine: the same tables as the SQLite engine (times as DOUBLE
-/// PRECISION seconds since the Unix epoch, configs and order data as JSON text), so both share one storage model.
+/// Versioned schema of the PostgreSQL engine: the same tables and columns as the SQLite engine, read and
+/// written through the same row types (LastMileStorage/Rows.swift). Since v7 the columns have PostgreSQL's
+/// own types: `timestamptz` for instants, `jsonb` for documents, `text[]` for lists, CHECK constraints for
+/// states. Migrations before v7 are kept as they were first applied (seconds and JSON text).
 enum PostgresMigrations {
     static let all: [(String, [String])] = [
         (
@@ -117,6 +119,78 @@ enum PostgresMigrations {
                 "CREATE INDEX access_tokens_expiry ON access_tokens (expires_at)",
                 "CREATE INDEX holds_expiry ON holds (expires_at)",
                 "CREATE INDEX callback_attempts_at ON callback_attempts (attempted_at)",
+            ]
+        ),
+        // Real types, converting the rows in place. Event `metadata` stays text: it is the exact signed
+        // callback body, which jsonb would re-serialise. `local_date` stays text: a store-local civil date as
+        // the API prints it, never compared as an instant.
+        (
+            "v7-typed-columns",
+            [
+                """
+                ALTER TABLE retailers ALTER COLUMN config TYPE jsonb USING config::jsonb,
+                    ALTER COLUMN callback_events TYPE text[] USING CASE WHEN callback_events IS NULL THEN NULL
+                        WHEN callback_events = '*' THEN ARRAY['*'] ELSE array_remove(string_to_array(callback_events, ' '), '') END
+                """,
+                "ALTER TABLE stores ALTER COLUMN config TYPE jsonb USING config::jsonb",
+                "ALTER TABLE oauth_clients ALTER COLUMN scopes TYPE text[] USING array_remove(string_to_array(scopes, ' '), '')",
+                """
+                ALTER TABLE access_tokens ALTER COLUMN scopes TYPE text[] USING array_remove(string_to_array(scopes, ' '), ''),
+                    ALTER COLUMN issued_at TYPE timestamptz USING to_timestamp(issued_at),
+                    ALTER COLUMN expires_at TYPE timestamptz USING to_timestamp(expires_at),
+                    ALTER COLUMN revoked_at TYPE timestamptz USING to_timestamp(revoked_at)
+                """,
+                """
+                ALTER TABLE users ALTER COLUMN address TYPE jsonb USING address::jsonb,
+                    ALTER COLUMN created_at TYPE timestamptz USING to_timestamp(created_at)
+                """,
+                """
+                ALTER TABLE service_options ALTER COLUMN window_start TYPE timestamptz USING to_timestamp(window_start),
+                    ALTER COLUMN window_end TYPE timestamptz USING to_timestamp(window_end),
+                    ALTER COLUMN handoff_time TYPE timestamptz USING to_timestamp(handoff_time),
+                    ALTER COLUMN listed_at TYPE timestamptz USING to_timestamp(listed_at),
+                    ADD COLUMN reasons_list text[]
+                """,
+                // A conversion with a subquery cannot be an ALTER ... USING: a new column, filled, then renamed.
+                "UPDATE service_options SET reasons_list = ARRAY(SELECT jsonb_array_elements_text(reasons::jsonb))",
+                "ALTER TABLE service_options DROP COLUMN reasons",
+                "ALTER TABLE service_options RENAME COLUMN reasons_list TO reasons",
+                "ALTER TABLE service_options ALTER COLUMN reasons SET NOT NULL",
+                """
+                ALTER TABLE holds ALTER COLUMN window_start TYPE timestamptz USING to_timestamp(window_start),
+                    ALTER COLUMN window_end TYPE timestamptz USING to_timestamp(window_end),
+                    ALTER COLUMN created_at TYPE timestamptz USING to_timestamp(created_at),
+                    ALTER COLUMN expires_at TYPE timestamptz USING to_timestamp(expires_at)
+                """,
+                """
+                ALTER TABLE orders ALTER COLUMN window_start TYPE timestamptz USING to_timestamp(window_start),
+                    ALTER COLUMN window_end TYPE timestamptz USING to_timestamp(window_end),
+                    ALTER COLUMN created_at TYPE timestamptz USING to_timestamp(created_at),
+                    ALTER COLUMN busy_until TYPE timestamptz USING to_timestamp(busy_until),
+                    ALTER COLUMN data TYPE jsonb USING data::jsonb,
+                    ADD CONSTRAINT orders_status CHECK (status IN ('brand_new', 'staged', 'acknowledged_for_delivery', 'at_store',
+                        'bags_verified', 'delivering', 'delivered', 'canceled', 'rescheduled'))
+                """,
+                """
+                ALTER TABLE order_events ALTER COLUMN occurred_at TYPE timestamptz USING to_timestamp(occurred_at),
+                    ALTER COLUMN first_attempt_at TYPE timestamptz USING to_timestamp(first_attempt_at),
+                    ALTER COLUMN next_attempt_at TYPE timestamptz USING to_timestamp(next_attempt_at),
+                    ALTER COLUMN lease_until TYPE timestamptz USING to_timestamp(lease_until),
+                    ADD CONSTRAINT order_events_callback_state CHECK (callback_state IN ('none', 'pending', 'delivered', 'failed'))
+                """,
+                """
+                ALTER TABLE callback_attempts ALTER COLUMN attempted_at TYPE timestamptz USING to_timestamp(attempted_at),
+                    ADD CONSTRAINT callback_attempts_outcome CHECK (outcome IN ('delivered', 'retry', 'abandoned'))
+                """,
+                "ALTER TABLE batches ADD COLUMN order_ids_list text[]",
+                "UPDATE batches SET order_ids_list = ARRAY(SELECT jsonb_array_elements_text(order_ids::jsonb))",
+                "ALTER TABLE batches DROP COLUMN order_ids",
+                "ALTER TABLE batches RENAME COLUMN order_ids_list TO order_ids",
+                "ALTER TABLE batches ALTER COLUMN order_ids SET NOT NULL",
+                """
+                ALTER TABLE batches ADD CONSTRAINT batches_state CHECK (state IN ('brand_new', 'acknowledged_for_delivery', 'at_store',
+                    'bags_verified', 'delivering', 'completed'))
+                """,
             ]
         ),
     ]

@@ -26,84 +26,40 @@ extension PostgresStorage {
                 excludingHoldOfUser: nil
             )
             guard check(commitments) else { return .full }
-            let expires = request.now.addingTimeInterval(ReserveRequest.holdLifetime)
-            let ws = request.window.start.timeIntervalSince1970
-            let we = request.window.end.timeIntervalSince1970
-            let now = request.now.timeIntervalSince1970
-            let exp = expires.timeIntervalSince1970
-            let travel = Int64(o.travelMinutes)
-            let row = try await self.rows(
-                """
-                INSERT INTO holds (retailer_id, user_id, service_option_id, location_code, window_start, window_end, dest_latitude,
-                    dest_longitude, travel_minutes, created_at, expires_at, status)
-                VALUES (\(o.retailerID), \(o.userID), \(o.id), \(o.locationCode), \(ws), \(we), \(o.destination.latitude),
-                    \(o.destination.longitude), \(travel), \(now), \(exp), 'active') RETURNING id
-                """,
-                conn
+            var hold = HoldRecord(
+                id: 0,
+                retailerID: o.retailerID,
+                userID: o.userID,
+                serviceOptionID: o.id,
+                locationCode: o.locationCode,
+                windowStart: request.window.start,
+                windowEnd: request.window.end,
+                destination: o.destination,
+                travelMinutes: o.travelMinutes,
+                createdAt: request.now,
+                expiresAt: request.now.addingTimeInterval(ReserveRequest.holdLifetime),
+                status: .active
             )
-            return .held(
-                HoldRecord(
-                    id: try row[0]["id"].decode(Int64.self),
-                    retailerID: o.retailerID,
-                    userID: o.userID,
-                    serviceOptionID: o.id,
-                    locationCode: o.locationCode,
-                    windowStart: request.window.start,
-                    windowEnd: request.window.end,
-                    destination: o.destination,
-                    travelMinutes: o.travelMinutes,
-                    createdAt: request.now,
-                    expiresAt: expires,
-                    status: .active
-                )
-            )
+            let row = try await self.rows(Self.insert(HoldRow(hold), into: HoldRow.table, "RETURNING id"), conn)
+            hold.id = try row[0]["id"].decode(Int64.self)
+            return .held(hold)
         }
     }
 
     public func hold(id: Int64) async throws -> HoldRecord? {
-        try await guarded {
-            try await rows("SELECT * FROM holds WHERE id = \(id)").first.map { r in
-                HoldRecord(
-                    id: try r["id"].decode(Int64.self),
-                    retailerID: try r["retailer_id"].decode(String.self),
-                    userID: try r["user_id"].decode(String.self),
-                    serviceOptionID: try r["service_option_id"].decode(Int64.self),
-                    locationCode: try r["location_code"].decode(String.self),
-                    windowStart: Codecs.date(try r["window_start"].decode(Double.self)),
-                    windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
-                    destination: GeoPoint(
-                        latitude: try r["dest_latitude"].decode(Double.self),
-                        longitude: try r["dest_longitude"].decode(Double.self)
-                    ),
-                    travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)),
-                    createdAt: Codecs.date(try r["created_at"].decode(Double.self)),
-                    expiresAt: Codecs.date(try r["expires_at"].decode(Double.self)),
-                    status: HoldRecord.Status(rawValue: try r["status"].decode(String.self)) ?? .released
-                )
-            }
-        }
+        try await fetch(HoldRow.self, "SELECT * FROM holds WHERE id = \(id)").first?.record
     }
 
     // MARK: Orders
 
-    static func encode(_ o: OrderRecord) throws -> String { String(decoding: try JSONEncoder().encode(o), as: UTF8.self) }
-
-    static func decodeOrder(_ r: PostgresRandomAccessRow) throws -> OrderRecord {
-        var o = try JSONDecoder().decode(OrderRecord.self, from: Data(try r["data"].decode(String.self).utf8))
-        o.id = try r["id"].decode(Int64.self)
-        o.revision = try r["revision"].decode(Int64.self)
-        return o
-    }
-
     /// Records the event; it is also a pending callback when the retailer subscribes to it now (§3.1).
     func insertEvent(_ o: OrderRecord, _ e: OrderEvent, _ conn: PostgresConnection) async throws {
-        let t = e.occurredAt.timeIntervalSince1970
         try await exec(
             """
             INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
-            VALUES (\(o.retailerID), \(o.orderID), \(e.type), \(t), \(e.metadata),
-                COALESCE((SELECT CASE WHEN callback_events = '*' OR strpos(callback_events, ' ' || \(e.type) || ' ') > 0 THEN 'pending' END
-                          FROM retailers WHERE id = \(o.retailerID)), 'none'), \(t))
+            VALUES (\(o.retailerID), \(o.orderID), \(e.type), \(e.occurredAt), \(e.metadata),
+                COALESCE((SELECT CASE WHEN '*' = ANY(callback_events) OR \(e.type) = ANY(callback_events) THEN 'pending' END
+                          FROM retailers WHERE id = \(o.retailerID)), 'none'), \(e.occurredAt))
             """,
             conn
         )
@@ -118,10 +74,12 @@ extension PostgresStorage {
         do {
             return try await transaction { conn in
                 try await self.lock(Self.storeKey(order.retailerID, order.locationCode), conn)
-                if let row = try await self.rows("SELECT * FROM orders WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID)", conn)
-                    .first
-                {
-                    return .existing(try Self.decodeOrder(row))
+                if let existing = try await self.fetch(
+                    OrderRow.self,
+                    "SELECT * FROM orders WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID)",
+                    conn
+                ).first {
+                    return .existing(existing.record)
                 }
                 if let holdID {
                     guard
@@ -145,21 +103,9 @@ extension PostgresStorage {
                 var created = order
                 created.holdID = holdID
                 created.book(decision)
-                let status = created.status.rawValue
-                let ws = created.windowStart.timeIntervalSince1970
-                let we = created.windowEnd.timeIntervalSince1970
-                let travel = Int64(created.travelMinutes)
-                let at = created.createdAt.timeIntervalSince1970
-                let data = try Self.encode(created)
-                let row = try await self.rows(
-                    """
-                    INSERT INTO orders (retailer_id, order_id, user_id, location_code, status, window_start, window_end, travel_minutes, created_at, data)
-                    VALUES (\(created.retailerID), \(created.orderID), \(created.userID), \(created.locationCode), \(status), \(ws), \(we), \(travel), \(at), \(data))
-                    RETURNING id
-                    """,
-                    conn
-                )
+                let row = try await self.rows(Self.insert(OrderRow(created), into: OrderRow.table, "RETURNING id"), conn)
                 created.id = try row[0]["id"].decode(Int64.self)
+                created.revision = 0
                 if let holdID { try await self.exec("UPDATE holds SET status = 'consumed' WHERE id = \(holdID)", conn) }
                 try await self.insertEvent(created, CallbackEvents.brandNew(created, at: now), conn)
                 return .created(created)
@@ -172,9 +118,7 @@ extension PostgresStorage {
     }
 
     public func order(retailerID: String, orderID: String) async throws -> OrderRecord? {
-        try await guarded {
-            try await rows("SELECT * FROM orders WHERE retailer_id = \(retailerID) AND order_id = \(orderID)").first.map(Self.decodeOrder)
-        }
+        try await fetch(OrderRow.self, "SELECT * FROM orders WHERE retailer_id = \(retailerID) AND order_id = \(orderID)").first?.record
     }
 
     public func updateOrder(
@@ -199,20 +143,15 @@ extension PostgresStorage {
                 guard let decision = recheck(commitments) else { return .full }
                 order.book(decision)
             }
-            let status = order.status.rawValue
-            let ws = order.windowStart.timeIntervalSince1970
-            let we = order.windowEnd.timeIntervalSince1970
-            let travel = Int64(order.travelMinutes)
-            let data = try Self.encode(order)
-            let expected = expectedStatus.rawValue
             let revision = order.revision ?? 0
-            let driver = order.capacityAssignment?.driverID
-            let busy = order.capacityAssignment?.busyUntil.timeIntervalSince1970
+            let row = OrderRow(order)
             let updated = try await self.rows(
                 """
-                UPDATE orders SET status = \(status), window_start = \(ws), window_end = \(we), travel_minutes = \(travel), data = \(data),
-                    revision = revision + 1, driver_id = \(driver), busy_until = \(busy)
-                WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expected) AND revision = \(revision)
+                UPDATE orders SET status = \(row.status), window_start = \(row.window_start), window_end = \(row.window_end),
+                    travel_minutes = \(row.travel_minutes), data = \(row.data), revision = revision + 1, driver_id = \(row.driver_id),
+                    busy_until = \(row.busy_until)
+                WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expectedStatus.rawValue)
+                    AND revision = \(revision)
                 RETURNING id
                 """,
                 conn
@@ -225,17 +164,9 @@ extension PostgresStorage {
     }
 
     public func orderEvents(retailerID: String, orderID: String) async throws -> [OrderEvent] {
-        try await guarded {
-            try await rows(
-                "SELECT type, occurred_at, metadata FROM order_events WHERE retailer_id = \(retailerID) AND order_id = \(orderID) ORDER BY id"
-            )
-            .map {
-                OrderEvent(
-                    type: try $0["type"].decode(String.self),
-                    occurredAt: Codecs.date(try $0["occurred_at"].decode(Double.self)),
-                    metadata: try $0["metadata"].decode(String.self)
-                )
-            }
-        }
+        try await fetch(
+            OrderEventRow.self,
+            "SELECT * FROM order_events WHERE retailer_id = \(retailerID) AND order_id = \(orderID) ORDER BY id"
+        ).map(\.event)
     }
 }

@@ -153,7 +153,12 @@ public final class PostgresStorage: Storage {
 
     // MARK: Migrations
 
-    public func migrate() async throws {
+    public func migrate() async throws { try await migrate(upTo: nil) }
+
+    /// Applies the migrations up to and including `version` (all when nil): a migration's data conversion is
+    /// tested on rows written by the schema before it.
+    public func migrate(upTo version: String?) async throws {
+        let last = version.flatMap { v in PostgresMigrations.all.firstIndex { $0.0 == v } } ?? PostgresMigrations.all.count - 1
         try await guarded {
             try await client.withConnection { conn in
                 // A session lock: two servers starting together apply each migration once.
@@ -167,7 +172,7 @@ public final class PostgresStorage: Storage {
                         try await conn.query("SELECT version FROM schema_migrations", logger: logger).collect()
                             .map { try $0.makeRandomAccess()["version"].decode(String.self) }
                     )
-                    for (version, statements) in PostgresMigrations.all where !done.contains(version) {
+                    for (version, statements) in PostgresMigrations.all.prefix(last + 1) where !done.contains(version) {
                         try await conn.withTransaction(logger: logger) { tx in
                             for sql in statements { _ = try await tx.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
                             _ = try await tx.query("INSERT INTO schema_migrations (version) VALUES (\(version))", logger: logger).collect()
@@ -185,24 +190,16 @@ public final class PostgresStorage: Storage {
     // MARK: Configuration
 
     public func applyConfiguration(_ config: OperatorConfig) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let retailers = try config.retailers.map { entry in
-            (
-                entry, String(decoding: try encoder.encode(entry.retailer), as: UTF8.self),
-                try entry.stores.map { ($0.locationCode, String(decoding: try encoder.encode($0), as: UTF8.self)) }
-            )
-        }
         try await transaction { conn in
             try await self.lock("config", conn)
-            for (entry, retailerJSON, stores) in retailers {
+            for entry in config.retailers {
                 let r = entry.retailer
-                let events = Codecs.callbackEvents(r)
                 try await self.exec(
-                    """
-                    INSERT INTO retailers (id, config, callback_events) VALUES (\(r.id), \(retailerJSON), \(events))
-                    ON CONFLICT (id) DO UPDATE SET config = excluded.config, callback_events = excluded.callback_events
-                    """,
+                    Self.insert(
+                        RetailerRow(r),
+                        into: RetailerRow.table,
+                        "ON CONFLICT (id) DO UPDATE SET config = excluded.config, callback_events = excluded.callback_events"
+                    ),
                     conn
                 )
                 for c in entry.clients {
@@ -210,22 +207,32 @@ public final class PostgresStorage: Storage {
                     if let owner, try owner["retailer_id"].decode(String.self) != r.id {
                         throw StorageError.conflict("client_id \(c.clientID) belongs to another retailer")
                     }
-                    let hash = SecretHash.hex(c.clientSecret)
-                    let scopes = Codecs.scopes(c.scopes)
+                    let client = OAuthClientRecord(
+                        clientID: c.clientID,
+                        retailerID: r.id,
+                        secretHash: SecretHash.hex(c.clientSecret),
+                        scopes: c.scopes,
+                        enabled: c.enabled
+                    )
                     try await self.exec(
-                        """
-                        INSERT INTO oauth_clients (client_id, retailer_id, secret_hash, scopes, enabled) VALUES (\(c.clientID), \(r.id), \(hash), \(scopes), \(c.enabled))
-                        ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes, enabled = excluded.enabled
-                        """,
+                        Self.insert(
+                            OAuthClientRow(client),
+                            into: OAuthClientRow.table,
+                            """
+                            ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes,
+                                enabled = excluded.enabled
+                            """
+                        ),
                         conn
                     )
                 }
-                for (code, json) in stores {
+                for store in entry.stores {
                     try await self.exec(
-                        """
-                        INSERT INTO stores (retailer_id, location_code, config) VALUES (\(r.id), \(code), \(json))
-                        ON CONFLICT (retailer_id, location_code) DO UPDATE SET config = excluded.config
-                        """,
+                        Self.insert(
+                            StoreRow(store),
+                            into: StoreRow.table,
+                            "ON CONFLICT (retailer_id, location_code) DO UPDATE SET config = excluded.config"
+                        ),
                         conn
                     )
                 }
@@ -238,78 +245,37 @@ public final class PostgresStorage: Storage {
     }
 
     public func retailer(id: String) async throws -> Retailer? {
-        try await guarded {
-            try await rows("SELECT config FROM retailers WHERE id = \(id)").first.map {
-                try JSONDecoder().decode(Retailer.self, from: Data(try $0["config"].decode(String.self).utf8))
-            }
-        }
+        try await fetch(RetailerRow.self, "SELECT * FROM retailers WHERE id = \(id)").first?.config
     }
 
     public func oauthClient(id: String) async throws -> OAuthClientRecord? {
-        try await guarded {
-            try await rows("SELECT * FROM oauth_clients WHERE client_id = \(id)").first.map { r in
-                OAuthClientRecord(
-                    clientID: try r["client_id"].decode(String.self),
-                    retailerID: try r["retailer_id"].decode(String.self),
-                    secretHash: try r["secret_hash"].decode(String.self),
-                    scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
-                    enabled: try r["enabled"].decode(Bool.self)
-                )
-            }
-        }
+        try await fetch(OAuthClientRow.self, "SELECT * FROM oauth_clients WHERE client_id = \(id)").first?.record
     }
 
     // MARK: Tokens
 
     public func insertToken(_ t: AccessTokenRecord) async throws {
-        let scopes = Codecs.scopes(t.scopes)
-        let issued = t.issuedAt.timeIntervalSince1970
-        let expires = t.expiresAt.timeIntervalSince1970
-        let revoked = t.revokedAt?.timeIntervalSince1970
-        try await guarded {
-            try await exec(
-                """
-                INSERT INTO access_tokens (token_hash, client_id, retailer_id, scopes, issued_at, expires_at, revoked_at)
-                VALUES (\(t.tokenHash), \(t.clientID), \(t.retailerID), \(scopes), \(issued), \(expires), \(revoked))
-                """
-            )
-        }
+        try await exec(Self.insert(AccessTokenRow(t), into: AccessTokenRow.table))
     }
 
     public func token(hash: String) async throws -> AccessTokenRecord? {
-        try await guarded {
-            try await rows("SELECT * FROM access_tokens WHERE token_hash = \(hash)").first.map { r in
-                AccessTokenRecord(
-                    tokenHash: try r["token_hash"].decode(String.self),
-                    clientID: try r["client_id"].decode(String.self),
-                    retailerID: try r["retailer_id"].decode(String.self),
-                    scopes: Codecs.scopes(try r["scopes"].decode(String.self)),
-                    issuedAt: Codecs.date(try r["issued_at"].decode(Double.self)),
-                    expiresAt: Codecs.date(try r["expires_at"].decode(Double.self)),
-                    revokedAt: try r["revoked_at"].decode(Double?.self).map(Codecs.date)
-                )
-            }
-        }
+        try await fetch(AccessTokenRow.self, "SELECT * FROM access_tokens WHERE token_hash = \(hash)").first?.record
     }
 
     public func revokeToken(hash: String, at: Date) async throws {
-        let t = at.timeIntervalSince1970
-        try await guarded { try await exec("UPDATE access_tokens SET revoked_at = \(t) WHERE token_hash = \(hash) AND revoked_at IS NULL") }
+        try await exec("UPDATE access_tokens SET revoked_at = \(at) WHERE token_hash = \(hash) AND revoked_at IS NULL")
     }
 
     public func revokeTokens(clientID: String, at: Date) async throws -> Int {
-        let t = at.timeIntervalSince1970
-        return try await rows(
+        try await rows(
             """
-            UPDATE access_tokens SET revoked_at = \(t) WHERE client_id = \(clientID) AND revoked_at IS NULL AND expires_at > \(t)
+            UPDATE access_tokens SET revoked_at = \(at) WHERE client_id = \(clientID) AND revoked_at IS NULL AND expires_at > \(at)
             RETURNING 1
             """
         ).count
     }
 
     public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
-        let t = before.timeIntervalSince1970
-        let n = Int64(limit)
         // Names come from the enum, never from input.
         let (table, key, column) = kind.columns
         var query = PostgresQuery(
@@ -317,98 +283,58 @@ public final class PostgresStorage: Storage {
                 DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < $1 LIMIT $2) RETURNING 1
                 """
         )
-        query.binds.append(t)
-        query.binds.append(n)
+        query.binds.append(before)
+        query.binds.append(Int64(limit))
         return try await rows(query).count
     }
 
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {
-        try await guarded {
-            try await rows("SELECT config FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code").map {
-                try JSONDecoder().decode(Store.self, from: Data(try $0["config"].decode(String.self).utf8))
-            }
-        }
+        try await fetch(StoreRow.self, "SELECT * FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code").map(\.config)
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
-        try await guarded {
-            try await rows("SELECT config FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)").first.map {
-                try JSONDecoder().decode(Store.self, from: Data(try $0["config"].decode(String.self).utf8))
-            }
-        }
+        try await fetch(StoreRow.self, "SELECT * FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)")
+            .first?.config
     }
 
     // MARK: Users
 
-    static func user(_ r: PostgresRandomAccessRow) throws -> UserRecord {
-        UserRecord(
-            retailerID: try r["retailer_id"].decode(String.self),
-            userID: try r["user_id"].decode(String.self),
-            firstName: try r["first_name"].decode(String?.self),
-            lastName: try r["last_name"].decode(String?.self),
-            phoneNumber: try r["phone_number"].decode(String?.self),
-            email: try r["email"].decode(String?.self),
-            locale: try r["locale"].decode(String?.self).flatMap(LocaleTag.init(rawValue:)),
-            address: try r["address"].decode(String?.self).map { try JSONDecoder().decode(UserAddress.self, from: Data($0.utf8)) },
-            createdAt: Codecs.date(try r["created_at"].decode(Double.self))
-        )
-    }
-
     public func user(retailerID: String, userID: String) async throws -> UserRecord? {
-        try await guarded {
-            try await rows("SELECT * FROM users WHERE retailer_id = \(retailerID) AND user_id = \(userID)").first.map(Self.user)
-        }
-    }
-
-    static func addressJSON(_ u: UserRecord) throws -> String? {
-        try u.address.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try await fetch(UserRow.self, "SELECT * FROM users WHERE retailer_id = \(retailerID) AND user_id = \(userID)").first?.record
     }
 
     public func insertUserIfAbsent(_ u: UserRecord) async throws -> (UserRecord, created: Bool) {
-        let address = try Self.addressJSON(u)
-        let locale = u.locale?.rawValue
-        let created = u.createdAt.timeIntervalSince1970
-        return try await guarded {
-            let inserted = try await rows(
-                """
-                INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
-                VALUES (\(u.retailerID), \(u.userID), \(u.firstName), \(u.lastName), \(u.phoneNumber), \(u.email), \(locale), \(address), \(created))
-                ON CONFLICT (retailer_id, user_id) DO NOTHING RETURNING user_id
-                """
-            )
-            let stored = try await rows("SELECT * FROM users WHERE retailer_id = \(u.retailerID) AND user_id = \(u.userID)")
-            return (try Self.user(stored[0]), !inserted.isEmpty)
-        }
+        let inserted = try await rows(
+            Self.insert(UserRow(u), into: UserRow.table, "ON CONFLICT (retailer_id, user_id) DO NOTHING RETURNING user_id")
+        )
+        guard let stored = try await user(retailerID: u.retailerID, userID: u.userID) else { throw StorageError.unavailable("user vanished") }
+        return (stored, !inserted.isEmpty)
     }
 
     public func saveUser(_ u: UserRecord) async throws {
-        let address = try Self.addressJSON(u)
-        let locale = u.locale?.rawValue
-        let created = u.createdAt.timeIntervalSince1970
-        try await guarded {
-            try await exec(
+        try await exec(
+            Self.insert(
+                UserRow(u),
+                into: UserRow.table,
                 """
-                INSERT INTO users (retailer_id, user_id, first_name, last_name, phone_number, email, locale, address, created_at)
-                VALUES (\(u.retailerID), \(u.userID), \(u.firstName), \(u.lastName), \(u.phoneNumber), \(u.email), \(locale), \(address), \(created))
                 ON CONFLICT (retailer_id, user_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                     phone_number = excluded.phone_number, email = excluded.email, locale = excluded.locale, address = excluded.address
                 """
             )
-        }
+        )
     }
 
     // MARK: Service options
 
     public func allocateServiceOptionIDs(count: Int) async throws -> [Int64] {
         guard count > 0 else { return [] }
-        return try await guarded {
-            try await rows("SELECT nextval('service_option_ids') AS id FROM generate_series(1, \(count))")
-                .map { try $0["id"].decode(Int64.self) }.sorted()
-        }
+        return try await rows("SELECT nextval('service_option_ids') AS id FROM generate_series(1, \(count))")
+            .map { try $0["id"].decode(Int64.self) }.sorted()
     }
 
+    /// Numbers the options from the sequence and stores them in one statement.
     public func insertListing(_ drafts: [StoredServiceOption]) async throws -> [StoredServiceOption] {
         guard !drafts.isEmpty else { return [] }
         return try await transaction { conn in
@@ -416,75 +342,22 @@ public final class PostgresStorage: Storage {
                 .map { try $0["id"].decode(Int64.self) }.sorted()
             var options = drafts
             for i in options.indices { options[i].id = ids[i] }
-            try await self.insert(options, conn)
+            try await self.exec(Self.insert(options.map(ServiceOptionRow.init), into: ServiceOptionRow.table), conn)
             return options
         }
     }
 
-    func insert(_ options: [StoredServiceOption], _ conn: PostgresConnection) async throws {
-        for o in options {
-            let type = o.type.rawValue
-            let ws = o.windowStart.timeIntervalSince1970
-            let we = o.windowEnd.timeIntervalSince1970
-            let hour = o.immediateHour.map(Int64.init)
-            let date = o.date.description
-            let handoff = o.handoffTime?.timeIntervalSince1970
-            let reasons = Codecs.strings(o.reasons)
-            let listed = o.listedAt.timeIntervalSince1970
-            let travel = Int64(o.travelMinutes)
-            try await self.exec(
-                """
-                INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end, immediate_hour,
-                    local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude, travel_minutes, listed_at,
-                    cart_total_cents, items_count, units_count)
-                VALUES (\(o.id), \(o.retailerID), \(o.userID), \(o.locationCode), \(type), \(ws), \(we), \(hour), \(date), \(handoff),
-                    \(o.available), \(reasons), \(o.alcoholic), \(o.destination.latitude), \(o.destination.longitude), \(travel), \(listed),
-                    \(o.cartTotalCents), \(o.itemsCount), \(o.unitsCount))
-                """,
-                conn
-            )
-        }
-    }
-
     public func serviceOption(id: Int64) async throws -> StoredServiceOption? {
-        try await guarded {
-            try await rows("SELECT * FROM service_options WHERE id = \(id)").first.map { r in
-                StoredServiceOption(
-                    id: try r["id"].decode(Int64.self),
-                    retailerID: try r["retailer_id"].decode(String.self),
-                    userID: try r["user_id"].decode(String.self),
-                    locationCode: try r["location_code"].decode(String.self),
-                    type: ServiceOptionType(rawValue: try r["type"].decode(String.self)) ?? .scheduled,
-                    windowStart: Codecs.date(try r["window_start"].decode(Double.self)),
-                    windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
-                    immediateHour: try r["immediate_hour"].decode(Int64?.self).map(Int.init),
-                    date: CivilDate(try r["local_date"].decode(String.self)) ?? CivilDate(year: 1970, month: 1, day: 1),
-                    handoffTime: try r["handoff_time"].decode(Double?.self).map(Codecs.date),
-                    available: try r["available"].decode(Bool.self),
-                    reasons: Codecs.strings(try r["reasons"].decode(String.self)),
-                    alcoholic: try r["alcoholic"].decode(Bool.self),
-                    destination: GeoPoint(
-                        latitude: try r["dest_latitude"].decode(Double.self),
-                        longitude: try r["dest_longitude"].decode(Double.self)
-                    ),
-                    travelMinutes: Int(try r["travel_minutes"].decode(Int64.self)),
-                    listedAt: Codecs.date(try r["listed_at"].decode(Double.self)),
-                    cartTotalCents: try r["cart_total_cents"].decode(Int64?.self),
-                    itemsCount: try r["items_count"].decode(Int64?.self),
-                    unitsCount: try r["units_count"].decode(Double?.self)
-                )
-            }
-        }
+        try await fetch(ServiceOptionRow.self, "SELECT * FROM service_options WHERE id = \(id)").first?.record
     }
 
     // MARK: Capacity
 
     public func commitments(retailerID: String, locationCode: String, now: Date, excludingHoldOfUser: String?) async throws -> [Commitment] {
-        try await guarded {
-            try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser)
-        }
+        try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser)
     }
 
+    /// Active (unexpired, unreleased, unconsumed) holds of the store, and its orders that still take capacity.
     func loadCommitments(
         _ conn: PostgresConnection?,
         retailerID: String,
@@ -492,42 +365,24 @@ public final class PostgresStorage: Storage {
         now: Date,
         excludingHoldOfUser: String?
     ) async throws -> [Commitment] {
-        let t = now.timeIntervalSince1970
-        let holds = try await rows(
+        let holds = try await fetch(
+            CommitmentRow.self,
             """
-            SELECT id, created_at, window_start, window_end, travel_minutes FROM holds
-            WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(t)
+            SELECT \(unescaped: CommitmentRow.holdColumns) FROM holds
+            WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(now)
               AND user_id IS DISTINCT FROM \(excludingHoldOfUser)
             """,
             conn
         )
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
-        let orders = try await rows(
+        let orders = try await fetch(
+            CommitmentRow.self,
             """
-            SELECT id, created_at, window_start, window_end, travel_minutes, status, driver_id, busy_until FROM orders
+            SELECT \(unescaped: CommitmentRow.orderColumns) FROM orders
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
             """,
             conn
         )
-        func commitment(_ r: PostgresRandomAccessRow, offset: Int64) throws -> Commitment {
-            Commitment(
-                id: try r["id"].decode(Int64.self) + offset,
-                createdAt: Codecs.date(try r["created_at"].decode(Double.self)),
-                windowStart: Codecs.date(try r["window_start"].decode(Double.self)),
-                windowEnd: Codecs.date(try r["window_end"].decode(Double.self)),
-                travelMinutes: Int(try r["travel_minutes"].decode(Int64.self))
-            )
-        }
-        return try holds.map { try commitment($0, offset: 0) }
-            + orders.map { r in
-                var c = try commitment(r, offset: OrderRecord.commitmentIDOffset)
-                c.assignment = OrderRecord.assignment(
-                    status: try r["status"].decode(String.self),
-                    driverID: try r["driver_id"].decode(String?.self),
-                    busyUntil: try r["busy_until"].decode(Double?.self),
-                    now: now
-                )
-                return c
-            }
+        return holds.map { $0.commitment(isOrder: false, now: now) } + orders.map { $0.commitment(isOrder: true, now: now) }
     }
 }

@@ -1,8 +1,9 @@
+import Foundation
 import GRDB
 import LastMileStorage
 
-/// Versioned schema of the SQLite engine. Times are stored as REAL seconds since the Unix epoch (the
-/// PostgreSQL engine uses the same representation, so both engines share one storage model).
+/// Versioned schema of the SQLite engine. Times are REAL seconds since the Unix epoch, lists and documents
+/// JSON text; rows are read and written through the row types both engines share (LastMileStorage/Rows.swift).
 enum SQLiteMigrations {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -206,6 +207,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        m.registerMigration("v7-typed-columns") { db in
+            // Every list column is a JSON array (the shared row types read `[String]` columns so): scopes were
+            // space-separated, and a retailer's callback events ` name name ` or `*`.
+            for (table, key) in [("oauth_clients", "client_id"), ("access_tokens", "token_hash")] {
+                for row in try Row.fetchAll(db, sql: "SELECT \(key) AS k, scopes FROM \(table)") {
+                    let scopes = (row["scopes"] as String).split(separator: " ").map(String.init)
+                    try db.execute(sql: "UPDATE \(table) SET scopes = ? WHERE \(key) = ?", arguments: [Self.json(scopes), row["k"] as String])
+                }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, callback_events FROM retailers WHERE callback_events IS NOT NULL") {
+                let events = (row["callback_events"] as String).split(separator: " ").map(String.init)
+                try db.execute(sql: "UPDATE retailers SET callback_events = ? WHERE id = ?", arguments: [Self.json(events), row["id"] as String])
+            }
+        }
         return m
     }
+
+    static func json(_ list: [String]) -> String { String(decoding: (try? JSONEncoder().encode(list)) ?? Data("[]".utf8), as: UTF8.self) }
 }

@@ -29,7 +29,7 @@ extension SQLiteStorage {
         let limit = q.limit
         return try await read { db in
             let arguments: [any DatabaseValueConvertible] = [retailer] + names + [after] + extra + [limit]
-            return try Row.fetchAll(db, sql: statement, arguments: StatementArguments(arguments)).map(Self.decodeOrder)
+            return try OrderRow.fetchAll(db, sql: statement, arguments: StatementArguments(arguments)).map(\.record)
         }
     }
 
@@ -50,23 +50,6 @@ extension SQLiteStorage {
 
     // MARK: Callback outbox
 
-    static func delivery(_ r: Row) -> CallbackDelivery {
-        CallbackDelivery(
-            rowID: r["id"],
-            retailerID: r["retailer_id"],
-            orderID: r["order_id"],
-            name: r["type"],
-            occurredAt: Codecs.date(r["occurred_at"]),
-            metadata: r["metadata"],
-            state: CallbackDelivery.State(rawValue: r["callback_state"]) ?? .pending,
-            attempts: r["attempts"],
-            firstAttemptAt: (r["first_attempt_at"] as Double?).map(Codecs.date),
-            nextAttemptAt: (r["next_attempt_at"] as Double?).map(Codecs.date),
-            lastResult: r["last_result"],
-            leaseUntil: r["lease_until"]
-        )
-    }
-
     public func claimCallbacks(
         due: Date,
         leaseNow: Date,
@@ -75,12 +58,11 @@ extension SQLiteStorage {
         excludingRetailers: [String],
         onlyRetailer: String?
     ) async throws -> [CallbackDelivery] {
-        let t = due.timeIntervalSince1970
-        let w = leaseNow.timeIntervalSince1970
+        let until = leaseNow.addingTimeInterval(lease)
         let excluded = String(decoding: try JSONEncoder().encode(excludingRetailers), as: UTF8.self)
         // One write transaction: SQLite's single writer makes select-then-lease atomic across processes.
         return try await write { db in
-            let rows = try Row.fetchAll(
+            var rows = try OrderEventRow.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM order_events WHERE callback_state = 'pending' AND next_attempt_at <= ?
@@ -88,36 +70,36 @@ extension SQLiteStorage {
                         AND (? IS NULL OR retailer_id = ?)
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
-                arguments: [t, w, excluded, onlyRetailer, onlyRetailer, limit]
+                arguments: [due.timeIntervalSince1970, leaseNow.timeIntervalSince1970, excluded, onlyRetailer, onlyRetailer, limit]
             )
-            for r in rows {
-                try db.execute(sql: "UPDATE order_events SET lease_until = ? WHERE id = ?", arguments: [w + lease, r["id"] as Int64])
+            for i in rows.indices {
+                try db.execute(
+                    sql: "UPDATE order_events SET lease_until = ? WHERE id = ?",
+                    arguments: [until.timeIntervalSince1970, rows[i].id]
+                )
+                rows[i].lease_until = until
             }
-            return rows.map { row in
-                var d = Self.delivery(row)
-                d.leaseUntil = w + lease
-                return d
-            }
+            return rows.map(\.delivery)
         }
     }
 
     public func recordCallbackAttempts(_ attempts: [CallbackAttempt]) async throws {
         try await write { db in
             for a in attempts {
-                let (state, next, outcome) = CallbackAttempt.columns(a.next)
-                try db.execute(
-                    sql: """
-                        INSERT INTO callback_attempts (event_row_id, attempted_at, status_code, error, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [a.rowID, a.at.timeIntervalSince1970, a.statusCode, a.error, a.durationMilliseconds, outcome]
-                )
+                let (state, next, _) = CallbackAttempt.columns(a.next)
+                try CallbackAttemptRow(a).insert(db)
+                // The lease is compared within a millisecond: REAL seconds read back through Date may differ in
+                // the last bits, and two leases of one row are minutes apart.
                 try db.execute(
                     sql: """
                         UPDATE order_events SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), callback_state = ?,
                             next_attempt_at = ?, lease_until = NULL, last_result = ?
-                        WHERE id = ? AND callback_state = 'pending' AND (? IS NULL OR lease_until = ?)
+                        WHERE id = ? AND callback_state = 'pending' AND (? IS NULL OR abs(lease_until - ?) < 0.001)
                         """,
-                    arguments: [a.at.timeIntervalSince1970, state, next, a.summary, a.rowID, a.leaseUntil, a.leaseUntil]
+                    arguments: [
+                        a.at.timeIntervalSince1970, state, next?.timeIntervalSince1970, a.summary, a.rowID,
+                        a.leaseUntil?.timeIntervalSince1970, a.leaseUntil?.timeIntervalSince1970,
+                    ]
                 )
             }
         }
@@ -125,30 +107,21 @@ extension SQLiteStorage {
 
     public func callbackDeliveries(retailerID: String?, orderID: String?, limit: Int) async throws -> [CallbackDelivery] {
         try await read { db in
-            try Row.fetchAll(
+            try OrderEventRow.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM order_events WHERE callback_state <> 'none' AND (? IS NULL OR retailer_id = ?) AND (? IS NULL OR order_id = ?)
                     ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [retailerID, retailerID, orderID, orderID, limit]
-            ).map(Self.delivery)
+            ).map(\.delivery)
         }
     }
 
     public func callbackAttempts(rowID: Int64) async throws -> [CallbackAttempt] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM callback_attempts WHERE event_row_id = ? ORDER BY id", arguments: [rowID]).map { r in
-                let outcome: String = r["outcome"]
-                return CallbackAttempt(
-                    rowID: rowID,
-                    at: Codecs.date(r["attempted_at"]),
-                    statusCode: r["status_code"],
-                    error: r["error"],
-                    durationMilliseconds: r["duration_ms"],
-                    next: outcome == "delivered" ? .delivered : outcome == "retry" ? .retry(at: Codecs.date(r["attempted_at"])) : .abandon
-                )
-            }
+            try CallbackAttemptRow.fetchAll(db, sql: "SELECT * FROM callback_attempts WHERE event_row_id = ? ORDER BY id", arguments: [rowID])
+                .map(\.record)
         }
     }
 
@@ -178,17 +151,15 @@ extension SQLiteStorage {
             {
                 return nil
             }
-            try db.execute(sql: "INSERT INTO shoppers (retailer_id, email, phone) VALUES (?, ?, ?)", arguments: [retailerID, email, phone])
-            return ShopperRecord(id: db.lastInsertedRowID, retailerID: retailerID, email: email, phone: phone)
+            var row = ShopperRow(retailerID: retailerID, email: email, phone: phone)
+            try row.insert(db)
+            row.id = db.lastInsertedRowID
+            return row.record
         }
     }
 
     public func shopper(id: Int64) async throws -> ShopperRecord? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM shoppers WHERE id = ?", arguments: [id]).map {
-                ShopperRecord(id: $0["id"], retailerID: $0["retailer_id"], email: $0["email"], phone: $0["phone"])
-            }
-        }
+        try await read { db in try ShopperRow.fetchOne(db, sql: "SELECT * FROM shoppers WHERE id = ?", arguments: [id])?.record }
     }
 
     public func hasActiveBatch(shopperID: Int64) async throws -> Bool {
@@ -207,26 +178,15 @@ extension SQLiteStorage {
             ) == true {
                 return nil
             }
-            try db.execute(
-                sql: "INSERT INTO batches (retailer_id, shopper_id, state, order_ids) VALUES (?, ?, 'brand_new', ?)",
-                arguments: [retailerID, shopperID, Codecs.strings(orderIDs)]
-            )
-            return BatchRecord(id: db.lastInsertedRowID, retailerID: retailerID, shopperID: shopperID, state: .brandNew, orderIDs: orderIDs)
+            var row = BatchRow(retailerID: retailerID, shopperID: shopperID, orderIDs: orderIDs)
+            try row.insert(db)
+            row.id = db.lastInsertedRowID
+            return row.record
         }
     }
 
     public func batch(id: Int64) async throws -> BatchRecord? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]).map {
-                BatchRecord(
-                    id: $0["id"],
-                    retailerID: $0["retailer_id"],
-                    shopperID: $0["shopper_id"],
-                    state: BatchState(rawValue: $0["state"]) ?? .completed,
-                    orderIDs: Codecs.strings($0["order_ids"] as String)
-                )
-            }
-        }
+        try await read { db in try BatchRow.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id])?.record }
     }
 
     public func setBatchState(id: Int64, state: BatchState) async throws {

@@ -95,8 +95,8 @@ public struct CallbackDelivery: Sendable, Equatable {
     public var firstAttemptAt: Date?
     public var nextAttemptAt: Date?
     public var lastResult: String?
-    /// The lease this worker holds (seconds since 1970, wall clock): recording an attempt requires it still.
-    public var leaseUntil: Double?
+    /// The lease this worker holds (wall clock): recording an attempt requires it still.
+    public var leaseUntil: Date?
 
     /// Event ids exceed 2^53 (§3.5 says they may), so receivers that parse them as doubles fail early.
     public static let eventIDBase: Int64 = 1_874_400_000_000_000_000
@@ -120,7 +120,7 @@ public struct CallbackDelivery: Sendable, Equatable {
         firstAttemptAt: Date?,
         nextAttemptAt: Date?,
         lastResult: String?,
-        leaseUntil: Double? = nil
+        leaseUntil: Date? = nil
     ) {
         self.rowID = rowID
         self.retailerID = retailerID
@@ -159,8 +159,8 @@ public struct CallbackAttempt: Sendable, Equatable {
     public var next: Next
     /// The lease the attempt was made under; a record whose lease was lost (expired and taken by another
     /// worker, or reset by a resend) changes nothing.
-    public var leaseUntil: Double?
-    public init(rowID: Int64, at: Date, statusCode: Int?, error: String?, durationMilliseconds: Int, next: Next, leaseUntil: Double? = nil) {
+    public var leaseUntil: Date?
+    public init(rowID: Int64, at: Date, statusCode: Int?, error: String?, durationMilliseconds: Int, next: Next, leaseUntil: Date? = nil) {
         self.rowID = rowID
         self.at = at
         self.statusCode = statusCode
@@ -172,10 +172,10 @@ public struct CallbackAttempt: Sendable, Equatable {
     public var summary: String { statusCode.map { "HTTP \($0)" } ?? (error ?? "error") }
 
     /// The stored form of `next`: callback state, next attempt time, attempt outcome.
-    public static func columns(_ next: Next) -> (state: String, nextAttemptAt: Double?, outcome: String) {
+    public static func columns(_ next: Next) -> (state: String, nextAttemptAt: Date?, outcome: String) {
         switch next {
         case .delivered: return ("delivered", nil, "delivered")
-        case .retry(let at): return ("pending", at.timeIntervalSince1970, "retry")
+        case .retry(let at): return ("pending", at, "retry")
         case .abandon: return ("failed", nil, "abandoned")
         }
     }

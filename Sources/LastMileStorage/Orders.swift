@@ -76,12 +76,6 @@ public struct OrderRecord: Sendable, Equatable, Codable {
         return (driverID, back)
     }
 
-    /// The commitment assignment of a stored order row.
-    public static func assignment(status: String, driverID: String?, busyUntil: Double?, now: Date) -> Commitment.Assignment? {
-        guard let driverID, let busyUntil, OrderStatus(rawValue: status)?.isWithDriver == true else { return nil }
-        return Commitment.Assignment(driverID: driverID, busyUntil: max(Date(timeIntervalSince1970: busyUntil), now))
-    }
-
     /// Books the window (and, when the order asked for one, the handoff time) a capacity check decided.
     public mutating func book(_ decision: BookingDecision) {
         windowStart = decision.window.start

@@ -61,7 +61,8 @@ public struct TestDatabase: Sendable {
     public let engine: Engine
     /// SQLite file path or PostgreSQL database name.
     public let location: String
-    let postgres: PostgresClient.Configuration?
+    /// Where the PostgreSQL database is (nil for SQLite).
+    public let postgres: PostgresClient.Configuration?
 
     init(engine: Engine, location: String, postgres: PostgresClient.Configuration? = nil) {
         self.engine = engine
@@ -71,6 +72,13 @@ public struct TestDatabase: Sendable {
 
     /// Opens the database and applies migrations.
     public func open(busyTimeout: TimeInterval = 10) async throws -> any Storage {
+        let storage = try openUnmigrated(busyTimeout: busyTimeout)
+        try await storage.migrate()
+        return storage
+    }
+
+    /// Opens the database without migrating it (migration tests).
+    public func openUnmigrated(busyTimeout: TimeInterval = 10) throws -> any Storage {
         let storage: any Storage
         switch engine {
         case .sqlite: storage = try SQLiteStorage(path: location, busyTimeout: busyTimeout)
@@ -79,7 +87,6 @@ public struct TestDatabase: Sendable {
             logger.logLevel = .error
             storage = PostgresStorage(configuration: postgres!, logger: logger)
         }
-        try await storage.migrate()
         return storage
     }
 }
