@@ -37,15 +37,8 @@ public struct StageRequest: Sendable {
 }
 
 extension BookingService {
-    /// The user's order with this id (§2.6.3); another user's, or none, is 404.
-    public func userOrder(retailerID: String, userID: String, orderID: String) async throws -> OrderRecord {
-        guard FieldRules.isValidIdentifier(orderID), let o = try await storage.order(retailerID: retailerID, orderID: orderID),
-            o.userID == userID
-        else { throw ServiceError.notFound }
-        return o
-    }
-
-    /// Any last-mile order of the retailer; a `userID`, when given, must be the order's user (§2.7).
+    /// Any last-mile order of the retailer; a `userID`, when given, must be the order's user (§2.6.3, §2.7):
+    /// another user's order, or none, is 404.
     public func order(retailerID: String, orderID: String, userID: String? = nil) async throws -> OrderRecord {
         guard FieldRules.isValidIdentifier(orderID), let o = try await storage.order(retailerID: retailerID, orderID: orderID),
             userID == nil || o.userID == userID

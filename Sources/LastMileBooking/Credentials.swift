@@ -21,7 +21,44 @@ public struct Credentials: Sendable {
         public var scopes: [Scope]
     }
 
-    public func client(id: String) async throws -> OAuthClientRecord? { try await storage.oauthClient(id: id) }
+    /// Why a sign-in with client credentials failed (the answer is the same `invalid_client` for each; the
+    /// reason is logged, and wrong secrets slow the client down).
+    public enum SignInFailure: Error, Equatable, Sendable {
+        case unknownClient
+        case wrongSecret
+        case disabled
+    }
+
+    /// The client whose id and secret these are; the secret is compared as SHA-256 digests in constant time.
+    public func signIn(clientID: String, secret: String) async throws -> Result<OAuthClientRecord, SignInFailure> {
+        guard let client = try await storage.oauthClient(id: clientID) else { return .failure(.unknownClient) }
+        guard Self.constantTimeEqual(SecretHash.hex(secret), client.secretHash) else { return .failure(.wrongSecret) }
+        guard client.enabled else { return .failure(.disabled) }
+        return .success(client)
+    }
+
+    /// The scopes a token gets (§2.1): the client's, or the requested ones (space- or comma-separated), each
+    /// of which the client must have; nil when the request names none or one the client lacks.
+    public static func grantedScopes(requested: String?, client: OAuthClientRecord) -> [Scope]? {
+        guard let requested else { return client.scopes }
+        let names = requested.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        guard !names.isEmpty else { return nil }
+        var granted = Set<Scope>()
+        for name in names {
+            guard let scope = Scope(rawValue: name), client.scopes.contains(scope) else { return nil }
+            granted.insert(scope)
+        }
+        return Scope.allCases.filter(granted.contains)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
 
     /// A new token for `client` with `scopes`: 256 bits from the system CSPRNG, URL-safe Base64 without
     /// padding; only its hash is stored. Returns the token and when it was issued.

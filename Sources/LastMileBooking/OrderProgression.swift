@@ -139,8 +139,15 @@ public struct OrderProgression: Sendable {
         return try await commit(o, from: order.status, [CallbackEvents.canceled(o, at: now)], now: now)
     }
 
-    /// The service moves the window of an order without a driver; the order leaves its batch.
-    public func reschedule(_ order: OrderRecord, to window: DeliveryWindow, now: Date) async throws -> OrderRecord {
+    /// The service moves the window of an order without a driver; the order leaves its batch. The rescheduler
+    /// passes `recheck`, so the new window is booked with capacity re-checked in the same transaction (the
+    /// sandbox's simulated rescheduling bypasses capacity).
+    public func reschedule(
+        _ order: OrderRecord,
+        to window: DeliveryWindow,
+        now: Date,
+        recheck: (@Sendable ([Commitment]) -> BookingDecision?)? = nil
+    ) async throws -> OrderRecord {
         guard ServiceTransition.canReschedule(order.status) else { throw Failure.notAllowed(order.status) }
         var o = order
         o.status = .rescheduled
@@ -150,7 +157,7 @@ public struct OrderProgression: Sendable {
         o.driverID = nil
         o.plan = nil
         let event = CallbackEvents.rescheduled(o, previousStart: order.windowStart, previousEnd: order.windowEnd, at: now)
-        return try await commit(o, from: order.status, [event], now: now)
+        return try await commit(o, from: order.status, [event], now: now, recheck: recheck)
     }
 
     /// `late_delivery` when `estimate` is after the window end and moved by 5 minutes or more since the last one.

@@ -102,14 +102,12 @@ public struct Rescheduler: Sendable {
                 return true
             } catch OrderProgression.Failure.lostRace { return false }
         }
-        var o = order
-        o.status = .rescheduled
-        o.windowStart = target.start
-        o.windowEnd = target.end
-        let event = CallbackEvents.rescheduled(o, previousStart: order.windowStart, previousEnd: order.windowEnd, at: now)
         let recheck = capacity.booking(store: store, now: now, windows: [target], travelMinutes: order.travelMinutes)
-        guard case .updated = try await booking.storage.updateOrder(o, expectedStatus: order.status, events: [event], now: now, recheck: recheck)
-        else { return false }  // changed meanwhile or the window filled up: the next pass decides again
+        do {
+            _ = try await progression.reschedule(order, to: target, now: now, recheck: recheck)
+        } catch OrderProgression.Failure.lostRace {
+            return false  // changed meanwhile or the window filled up: the next pass decides again
+        }
         booking.logger.info("order \(order.orderID) rescheduled to \(Timestamp.format(target.start))")
         return true
     }

@@ -31,7 +31,6 @@ public struct UserProfile: Equatable, Sendable {
 
 /// B2's answer: the address as understood, and whether the retailer can deliver to it.
 public struct AddressValidation: Sendable {
-    public var address: AddressFields
     /// The address's city and state: as sent, else the directory's.
     public var city: String?
     public var state: String?
@@ -99,6 +98,6 @@ extension BookingService {
             )
         }
         try await storage.saveUser(user)
-        return AddressValidation(address: address, city: city, state: state, reason: outcome.message, longDistance: longDistance)
+        return AddressValidation(city: city, state: state, reason: outcome.message, longDistance: longDistance)
     }
 }

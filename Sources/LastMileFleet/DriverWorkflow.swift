@@ -30,6 +30,61 @@ public struct DriverWorkflow: Sendable {
         return try await withStores(mine, retailerID: retailerID)
     }
 
+    /// A step a driver reports (§2.0.9): each moves the order through `OrderProgression`.
+    public enum Step: Sendable {
+        /// Takes an open order; the plan starts when the driver reaches the store.
+        case accept(minutesToStore: Int)
+        case arriveAtStore
+        case verifyBags
+        /// Leaves the store; the arrival estimate is the store-to-customer travel time from now.
+        case depart
+        /// A position: the arrival estimate is recomputed from it (straight line at the estimator's speed)
+        /// and `late_delivery` is sent when it passes the window end.
+        case location(GeoPoint, recordedAt: Date?)
+        case arriveAtCustomer
+        case customerMissing
+        case deliver
+    }
+
+    /// Applies `step` to the driver's order (an open order when accepting) at `now`.
+    public func perform(
+        _ step: Step,
+        orderID: String,
+        retailerID: String,
+        driverID: String,
+        now: Date
+    ) async throws
+        -> (order: OrderRecord, store: Store)
+    {
+        let accepting: Bool
+        if case .accept = step { accepting = true } else { accepting = false }
+        return try await perform(orderID: orderID, retailerID: retailerID, driverID: driverID, accepting: accepting) { o, store in
+            let p = progression
+            switch step {
+            case .accept(let minutes):
+                let plan = TripPlan.plan(
+                    acceptedAt: now,
+                    windowStart: o.windowStart,
+                    travelMinutes: o.travelMinutes,
+                    pickupDwellMinutes: store.pickupDwellMinutes,
+                    dropoffDwellMinutes: store.dropoffDwellMinutes,
+                    toStoreMinutes: minutes
+                )
+                return try await p.accept(o, driverID: driverID, plan: plan, now: now)
+            case .arriveAtStore: return try await p.arriveAtStore(o, now: now)
+            case .verifyBags: return try await p.verifyBags(o, now: now)
+            case .depart:
+                return try await p.depart(o, store: store.point, eta: now.addingTimeInterval(Double(o.travelMinutes) * 60), now: now)
+            case .location(let point, let recordedAt):
+                let estimate = now.addingTimeInterval(Double(booking.estimator.estimatedMinutes(from: point, to: o.destination)) * 60)
+                return try await p.reportLocation(o, point, recordedAt: recordedAt ?? now, estimate: estimate, now: now)
+            case .arriveAtCustomer: return try await p.arriveAtCustomer(o, now: now)
+            case .customerMissing: return try await p.customerMissing(o, now: now)
+            case .deliver: return try await p.deliver(o, now: now)
+            }
+        }
+    }
+
     /// Loads the order (the driver's own, or an open one when `accepting`), applies `step`, and re-reads and
     /// decides again when another request changed it meanwhile.
     public func perform(

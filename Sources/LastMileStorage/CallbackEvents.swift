@@ -225,7 +225,8 @@ public struct BatchRecord: Sendable, Equatable {
     }
 }
 
-/// Where a new database starts numbering its events (both engines' `v5-event-epoch` migration).
+/// Where a new SQLite database starts numbering its events (its `v5-event-epoch` migration; PostgreSQL's
+/// draws from the same range in SQL).
 public enum EventEpoch {
     /// A random multiple of 2^32 from 2^32 to 2^62: with `eventIDBase` every event_id stays below Int64.max
     /// and above 2^53, and two databases collide with probability 2^-30.

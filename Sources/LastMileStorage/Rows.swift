@@ -5,19 +5,10 @@ import LastMileCore
 // names are the column names, and the property types say how a column is stored:
 // - `Date`: an instant (SQLite REAL seconds since 1970, PostgreSQL `timestamptz`);
 // - `[String]`: a list (SQLite JSON text, PostgreSQL `text[]`);
-// - a `StoredDocument`: a JSON document (SQLite JSON text, PostgreSQL `jsonb`);
+// - `Retailer`, `Store`, `UserAddress`, `OrderRecord`: a JSON document (SQLite JSON text, PostgreSQL `jsonb`);
 // - `String`, `Int64`, `Double`, `Bool` and their optionals as themselves.
 // Engines decode and encode rows through `Codable` (GRDB's records; the PostgreSQL engine's row coder);
 // each row converts to and from its domain record here, once.
-// swift-format-ignore-file: AlwaysUseLowerCamelCase (property names are column names)
-
-/// A value stored as one JSON document column.
-public protocol StoredDocument: Codable, Sendable {}
-
-extension Retailer: StoredDocument {}
-extension Store: StoredDocument {}
-extension UserAddress: StoredDocument {}
-extension OrderRecord: StoredDocument {}
 
 /// `retailers`: the retailer's configuration, and the callback events it subscribes to (nil = none, `*` = all).
 public struct RetailerRow: Codable, Sendable {

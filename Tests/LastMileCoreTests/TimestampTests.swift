@@ -197,3 +197,30 @@ struct ClockTests {
         #expect(clock.now() == ts("2025-06-12T00:00:00Z"))
     }
 }
+
+@Suite("Per-retailer clocks and the sandbox test clock's rules")
+struct RetailerClocksTests {
+    @Test("a retailer's time moves forward only, never past 2100, and nobody else's moves")
+    func moveRules() throws {
+        let start = ts("2025-06-11T00:35:12Z")
+        let clocks = RetailerClocks(base: ManualClock(start))
+        #expect(try clocks.move("a", to: start.plus(hours: 2), advancingBy: nil) == start.plus(hours: 2))
+        #expect(try clocks.move("a", to: nil, advancingBy: 60) == start.plus(hours: 2).plus(seconds: 60))
+        #expect(clocks.now(for: "b") == start)
+        #expect(throws: ServiceError.badRequest("must not be earlier than the current service time", key: "now")) {
+            try clocks.move("a", to: start, advancingBy: nil)
+        }
+        #expect(throws: ServiceError.badRequest("must not move the service time past 2100-01-01T00:00:00Z", key: "advance_seconds")) {
+            try clocks.move("a", to: nil, advancingBy: 100 * 366 * 86_400)
+        }
+        #expect(clocks.moved.keys.sorted() == ["a"])
+    }
+
+    @Test("the system clock cannot be moved")
+    func fixedClock() {
+        let clocks = RetailerClocks(base: SystemClock())
+        #expect(throws: ServiceError.state("The service clock of this process cannot be moved")) {
+            try clocks.move("a", to: nil, advancingBy: 1)
+        }
+    }
+}

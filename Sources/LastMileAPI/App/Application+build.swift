@@ -155,7 +155,7 @@ public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestCon
     let orders = OrderHandlers(booking: booking)
     let dispatch = DispatchHandlers(booking: booking)
     let sandbox = SandboxHandlers(sandbox: SandboxWorkflow(booking: booking), clocks: service.clocks)
-    let drivers = DriverHandlers(workflow: DriverWorkflow(booking: booking), estimator: service.estimator)
+    let drivers = DriverHandlers(workflow: DriverWorkflow(booking: booking))
     func bearer(_ router: Router<LastMileRequestContext>, _ prefix: String, _ scopes: Set<Scope>) -> RouterGroup<LastMileRequestContext> {
         router.group(RouterPath(prefix))
             .add(middleware: BearerAuthMiddleware(service: service, scopes: scopes))

@@ -3,19 +3,17 @@ import LastMileBooking
 import LastMileCore
 import LastMileStorage
 import Logging
-import Prometheus
 
 public enum ServiceMode: String, Sendable, CaseIterable {
     case development, production
 }
 
-/// Everything handlers share: storage, clock, the postal directory and settings.
+/// What the HTTP layer shares: the clocks, rate limiters, sign-in backoff and settings, and the use cases
+/// (`booking`, `credentials`), which are the only way a request reaches storage.
 public final class LastMileService: Sendable {
-    public let storage: any Storage
     /// The process clock; each retailer's time is `clocks.now(for:)` (the sandbox test clock moves it).
     public let clock: any ServiceClock
     public let clocks: RetailerClocks
-    public let directory: PostalDirectory
     public let mode: ServiceMode
     public let estimator: DeliveryEstimator
     public let logger: Logger
@@ -25,8 +23,6 @@ public final class LastMileService: Sendable {
     public let oauthRateLimit: Int
     /// When set, replaces every retailer's configured rate limit (benchmarks raise it).
     public let rateLimitOverride: Int?
-    /// Where `/metrics` reads from (the registry behind the process's metrics factory); nil = no endpoint.
-    public let metrics: PrometheusCollectorRegistry?
     /// Socket peers whose `X-Forwarded-For` names the client (reverse proxies the operator runs).
     public let trustedProxies: Set<String>
     /// Failed bearer authentications allowed per client address per second; past it the address gets 429
@@ -36,7 +32,7 @@ public final class LastMileService: Sendable {
     /// How long a request may take before it is answered 503 (`Retry-After: 1`).
     public let requestTimeout: Duration
     let signInBackoff: SignInBackoff
-    /// The use cases handlers call (listing, reserving, ordering); the only way handlers reach storage.
+    /// Listing, reserving, ordering, users, and the service's own moves.
     public let booking: BookingService
     /// OAuth clients and bearer tokens (sign-in and authentication).
     public let credentials: Credentials
@@ -50,22 +46,18 @@ public final class LastMileService: Sendable {
         logger: Logger = Logger(label: "lastmile"),
         oauthRateLimit: Int = 10,
         rateLimitOverride: Int? = nil,
-        metrics: PrometheusCollectorRegistry? = nil,
         trustedProxies: [String] = [],
         unauthenticatedRateLimit: Int = 20,
         requestTimeout: Duration = .seconds(5),
         monotonicSeconds: @escaping @Sendable () -> Double = LastMileService.monotonicSeconds
     ) {
-        self.storage = storage
         self.clock = clock
         self.clocks = RetailerClocks(base: clock)
-        self.directory = directory
         self.mode = mode
         self.estimator = estimator
         self.logger = logger
         self.oauthRateLimit = oauthRateLimit
         self.rateLimitOverride = rateLimitOverride
-        self.metrics = metrics
         self.trustedProxies = Set(trustedProxies)
         self.unauthenticatedRateLimit = unauthenticatedRateLimit
         self.requestTimeout = requestTimeout

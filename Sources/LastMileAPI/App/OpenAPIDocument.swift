@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Serves the OpenAPI document shipped as a resource (a copy of the repository's `openapi.yaml`).
+/// Serves the OpenAPI document shipped as a resource (the repository's `openapi.yaml` links to it).
 enum OpenAPIDocument {
     static let text: String = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),

@@ -14,7 +14,6 @@ import UnixSignals
 /// drivers (development mode) and `/metrics`, as one `ServiceGroup`. `lastmile serve` and the tests build it
 /// with the same function, so what is tested is what runs.
 public struct LastMileServer: Sendable {
-    public let service: LastMileService
     public let group: ServiceGroup
     let httpClient: HTTPClient
 
@@ -51,7 +50,6 @@ public func buildServer(
         logger: logger,
         oauthRateLimit: configuration.oauthRateLimit,
         rateLimitOverride: configuration.rateLimitOverride,
-        metrics: metrics,
         trustedProxies: configuration.trustedProxies,
         requestTimeout: configuration.requestTimeout
     )
@@ -96,7 +94,7 @@ public func buildServer(
     let group = ServiceGroup(
         configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
     )
-    return LastMileServer(service: service, group: group, httpClient: http)
+    return LastMileServer(group: group, httpClient: http)
 }
 
 /// The background work of a server: the callback outbox, the rescheduler, the retention job and, in

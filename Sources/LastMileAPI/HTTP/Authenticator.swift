@@ -1,15 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LastMileBooking
 import LastMileCore
 import LastMileStorage
 
-/// The authenticated caller of a bearer-token endpoint.
-public struct Caller: Sendable {
-    public var retailer: Retailer
-    public var clientID: String
-    public var scopes: [Scope]
-}
+/// The authenticated caller of a bearer-token endpoint: the holder of its token.
+public typealias Caller = Credentials.Holder
 
 enum BearerAuth {
     static let missing = ServiceError(.unauthorized, "The access token is missing.", code: 4001)
@@ -24,7 +21,7 @@ enum BearerAuth {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw missing }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw missing }
-        guard let holder = try await service.credentials.holder(ofToken: token) else { throw invalid }
-        return Caller(retailer: holder.retailer, clientID: holder.clientID, scopes: holder.scopes)
+        guard let caller = try await service.credentials.holder(ofToken: token) else { throw invalid }
+        return caller
     }
 }

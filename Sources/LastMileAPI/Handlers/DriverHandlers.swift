@@ -10,8 +10,6 @@ import LastMileStorage
 /// each step. Every step goes through `OrderProgression`, so callbacks are those of §2.0.9.
 struct DriverHandlers {
     let workflow: DriverWorkflow
-    let estimator: DeliveryEstimator
-    var progression: OrderProgression { workflow.progression }
 
     func driverID(_ input: HandlerInput) -> String { input.caller?.clientID ?? "" }
 
@@ -29,75 +27,33 @@ struct DriverHandlers {
         var r = FieldReader(input.body)
         let toStore = r.integer("minutes_to_store", min: 0, max: 600)
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        return try await act(input, accepting: true) { o, store in
-            let plan = TripPlan.plan(
-                acceptedAt: input.now,
-                windowStart: o.windowStart,
-                travelMinutes: o.travelMinutes,
-                pickupDwellMinutes: store.pickupDwellMinutes,
-                dropoffDwellMinutes: store.dropoffDwellMinutes,
-                toStoreMinutes: Int(toStore ?? 0)
-            )
-            return try await progression.accept(o, driverID: driverID(input), plan: plan, now: input.now)
-        }
+        return try await act(.accept(minutesToStore: Int(toStore ?? 0)), input)
     }
 
-    func arrivedAtStore(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, _ in try await progression.arriveAtStore(o, now: input.now) }
-    }
+    func arrivedAtStore(_ input: HandlerInput) async throws -> Response { try await act(.arriveAtStore, input) }
+    func bagsVerified(_ input: HandlerInput) async throws -> Response { try await act(.verifyBags, input) }
+    func departed(_ input: HandlerInput) async throws -> Response { try await act(.depart, input) }
 
-    func bagsVerified(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, _ in try await progression.verifyBags(o, now: input.now) }
-    }
-
-    func departed(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, store in
-            let eta = input.now.addingTimeInterval(Double(o.travelMinutes) * 60)
-            return try await progression.depart(o, store: store.point, eta: eta, now: input.now)
-        }
-    }
-
-    /// A position report; the arrival estimate is recomputed from it (straight line at the estimator's
-    /// speed), and `late_delivery` is sent when it passes the window end.
     func location(_ input: HandlerInput) async throws -> Response {
         var r = FieldReader(input.body)
         let lat = r.number("latitude", required: true, min: -90, max: 90)
         let lon = r.number("longitude", required: true, min: -180, max: 180)
         let recorded = r.timestamp("recorded_at")
         guard r.errors.isEmpty, let lat, let lon else { throw ServiceError.validation(r.errors) }
-        return try await act(input) { o, _ in
-            let point = GeoPoint(latitude: lat, longitude: lon)
-            let minutes = estimator.estimatedMinutes(from: point, to: o.destination)
-            let estimate = input.now.addingTimeInterval(Double(minutes) * 60)
-            return try await progression.reportLocation(o, point, recordedAt: recorded ?? input.now, estimate: estimate, now: input.now)
-        }
+        return try await act(.location(GeoPoint(latitude: lat, longitude: lon), recordedAt: recorded), input)
     }
 
-    func arrivedAtCustomer(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, _ in try await progression.arriveAtCustomer(o, now: input.now) }
-    }
+    func arrivedAtCustomer(_ input: HandlerInput) async throws -> Response { try await act(.arriveAtCustomer, input) }
+    func customerMissing(_ input: HandlerInput) async throws -> Response { try await act(.customerMissing, input) }
+    func delivered(_ input: HandlerInput) async throws -> Response { try await act(.deliver, input) }
 
-    func customerMissing(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, _ in try await progression.customerMissing(o, now: input.now) }
-    }
-
-    func delivered(_ input: HandlerInput) async throws -> Response {
-        try await act(input) { o, _ in try await progression.deliver(o, now: input.now) }
-    }
-
-    func act(
-        _ input: HandlerInput,
-        accepting: Bool = false,
-        _ step: (OrderRecord, Store) async throws -> OrderRecord
-    )
-        async throws -> Response
-    {
+    func act(_ step: DriverWorkflow.Step, _ input: HandlerInput) async throws -> Response {
         let (order, store) = try await workflow.perform(
+            step,
             orderID: input.params["order_id"] ?? "",
             retailerID: input.retailer.id,
             driverID: driverID(input),
-            accepting: accepting,
-            step
+            now: input.now
         )
         return JSONResponse.make(DriverOrderBody(order, store: store))
     }

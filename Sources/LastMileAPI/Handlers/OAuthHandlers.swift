@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -63,21 +62,19 @@ struct OAuthHandlers {
             slow.retryAfter = wait
             throw slow
         }
-        guard let client = try await service.credentials.client(id: id) else {
+        switch try await service.credentials.signIn(clientID: id, secret: secret) {
+        case .success(let client):
+            service.signInBackoff.recordSuccess(clientID: id)
+            return client
+        case .failure(.unknownClient):
             failed(id, address: address, reason: "unknown client")
-            throw OAuthFailure.invalidClient
-        }
-        guard constantTimeEqual(SecretHash.hex(secret), client.secretHash) else {
+        case .failure(.wrongSecret):
             let count = service.signInBackoff.recordFailure(clientID: id)
             failed(id, address: address, reason: "wrong secret (\(count) in a row)")
-            throw OAuthFailure.invalidClient
-        }
-        guard client.enabled else {
+        case .failure(.disabled):
             failed(id, address: address, reason: "client disabled")
-            throw OAuthFailure.invalidClient
         }
-        service.signInBackoff.recordSuccess(clientID: id)
-        return client
+        throw OAuthFailure.invalidClient
     }
 
     func failed(_ clientID: String?, address: String, reason: String) {
@@ -87,15 +84,6 @@ struct OAuthHandlers {
                 "client_id": "\(TextRules.escapedForLog(clientID ?? "-", limit: 100))", "address": "\(address)", "reason": "\(reason)",
             ]
         )
-    }
-
-    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in x.indices { diff |= x[i] ^ y[i] }
-        return diff == 0
     }
 
     static func oauthHeaders() -> HTTPFields {
@@ -120,17 +108,7 @@ struct OAuthHandlers {
         let client = try await authenticateClient(p, address: input.remoteIP)
         guard let grant = p["grant_type"] else { throw OAuthFailure.invalidRequest }
         guard grant == "client_credentials" else { throw OAuthFailure.unsupportedGrant }
-        var scopes = client.scopes
-        if let requested = p["scope"] {
-            let names = requested.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-            guard !names.isEmpty else { throw OAuthFailure.invalidScope }
-            var granted = Set<Scope>()
-            for n in names {
-                guard let s = Scope(rawValue: n), client.scopes.contains(s) else { throw OAuthFailure.invalidScope }
-                granted.insert(s)
-            }
-            scopes = Scope.allCases.filter(granted.contains)
-        }
+        guard let scopes = Credentials.grantedScopes(requested: p["scope"], client: client) else { throw OAuthFailure.invalidScope }
         let (token, issued) = try await service.credentials.issueToken(for: client, scopes: scopes)
         return JSONResponse.make(
             TokenResponse(

@@ -31,11 +31,7 @@ struct OrderHandlers {
 
     /// The path's order of the path's user (§2.6.3), else 404.
     func userOrder(_ input: HandlerInput) async throws -> OrderRecord {
-        try await booking.userOrder(
-            retailerID: input.retailer.id,
-            userID: input.params["user_id"] ?? "",
-            orderID: input.params["order_id"] ?? ""
-        )
+        try await booking.order(retailerID: input.retailer.id, orderID: input.params["order_id"] ?? "", userID: input.params["user_id"] ?? "")
     }
 
     func get(_ input: HandlerInput) async throws -> Response {

@@ -94,9 +94,6 @@ struct SandboxHandlers {
         JSONResponse.make(ClockBody(now: Timestamp.format(clocks.now(for: input.retailer.id)), adjustable: clocks.adjustable))
     }
 
-    /// The test clock's upper bound: far beyond any real test, far below year 10000.
-    static let latestClock = Timestamp.parse("2100-01-01T00:00:00Z")!
-
     /// Sets (`now`) or advances (`advance_seconds`) the calling retailer's service time in this process; other
     /// retailers' time does not move.
     func moveClock(_ input: HandlerInput) async throws -> Response {
@@ -106,25 +103,8 @@ struct SandboxHandlers {
         if target != nil && seconds != nil { r.fail("advance_seconds", "cannot be combined with now") }
         if target == nil && seconds == nil && r.errors.isEmpty { r.fail("now", "can't be blank") }
         guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
-        let retailer = input.retailer.id
-        let clock = clocks.clock(for: retailer)
-        guard clocks.adjustable else {
-            throw ServiceError.state("The service clock of this process cannot be moved")
-        }
-        // Time only moves forward: holds, orders and queued callbacks were stamped with the current time.
-        if let target, target < clock.now() {
-            throw ServiceError.badRequest("must not be earlier than the current service time", key: "now")
-        }
-        // Bounded so every instant the service then writes stays a four-digit-year timestamp it accepts back.
-        let result = target ?? clock.now().addingTimeInterval(TimeInterval(seconds ?? 0))
-        if result > Self.latestClock {
-            throw ServiceError.badRequest(
-                "must not move the service time past \(Timestamp.format(Self.latestClock))",
-                key: target != nil ? "now" : "advance_seconds"
-            )
-        }
-        if let target { clocks.set(retailer, to: target) } else if let seconds { clocks.advance(retailer, by: TimeInterval(seconds)) }
-        return JSONResponse.make(ClockBody(now: Timestamp.format(clock.now()), adjustable: true))
+        let now = try clocks.move(input.retailer.id, to: target, advancingBy: seconds.map(TimeInterval.init))
+        return JSONResponse.make(ClockBody(now: Timestamp.format(now), adjustable: true))
     }
 }
 

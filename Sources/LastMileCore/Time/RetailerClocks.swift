@@ -30,6 +30,29 @@ public final class RetailerClocks: Sendable {
         offsets.withLock { $0[retailerID] = delta }
     }
 
+    /// The test clock's upper bound: far beyond any real test, far below year 10000, so every instant the
+    /// service then writes stays a four-digit-year timestamp it accepts back.
+    public static let latest = Timestamp.parse("2100-01-01T00:00:00Z")!
+
+    /// The sandbox test clock (a project addition): sets the retailer's time to `target`, or advances it by
+    /// `seconds`. Time only moves forward (holds, orders and queued callbacks were stamped with the current
+    /// time) and never past `latest`. Returns the retailer's new time.
+    public func move(_ retailerID: String, to target: Date?, advancingBy seconds: TimeInterval?) throws -> Date {
+        guard adjustable else { throw ServiceError.state("The service clock of this process cannot be moved") }
+        let current = now(for: retailerID)
+        if let target, target < current {
+            throw ServiceError.badRequest("must not be earlier than the current service time", key: "now")
+        }
+        if (target ?? current.addingTimeInterval(seconds ?? 0)) > Self.latest {
+            throw ServiceError.badRequest(
+                "must not move the service time past \(Timestamp.format(Self.latest))",
+                key: target != nil ? "now" : "advance_seconds"
+            )
+        }
+        if let target { set(retailerID, to: target) } else if let seconds { advance(retailerID, by: seconds) }
+        return now(for: retailerID)
+    }
+
     /// The retailers whose time differs from the process clock, with their offsets.
     public var moved: [String: TimeInterval] { offsets.withLock { $0.filter { $0.value != 0 } } }
 }

@@ -136,6 +136,7 @@ final class TestEnvironment: Sendable {
         let parsed = try ConfigFile.parse(Data(config.utf8), yaml: false, name: "test-config", directory: sharedDirectory)
         try await storage.applyConfiguration(parsed)
         // Rate-limit windows never roll over in tests: the monotonic source is fixed.
+        _ = sharedMetrics  // the process's metrics factory, before any request records a metric
         service = LastMileService(
             storage: storage,
             clock: clock,
@@ -143,7 +144,6 @@ final class TestEnvironment: Sendable {
             mode: mode,
             oauthRateLimit: oauthRateLimit,
             rateLimitOverride: rateLimitOverride,
-            metrics: sharedMetrics,
             trustedProxies: trustedProxies,
             unauthenticatedRateLimit: unauthenticatedRateLimit,
             // Generous: a busy test machine is not an outage (scripts/outage-check tests the deadline).
