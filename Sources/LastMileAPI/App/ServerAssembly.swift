@@ -78,22 +78,22 @@ public func buildServer(
         rescheduler: Rescheduler(booking: service.booking, clocks: service.clocks),
         retention: RetentionJob(storage: storage, clock: clock, policy: configuration.retention, logger: logger)
     )
-    var services: [any Service] = [
-        buildApplication(service: service, configuration: configuration, onServerRunning: onServerRunning), fleet,
+    // Named explicitly: ServiceLifecycle otherwise names a service by printing it, and reflecting over the
+    // whole service (its postal directory included) took most of a second at start-up.
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: buildApplication(service: service, configuration: configuration, onServerRunning: onServerRunning), serviceName: "api"),
+        .init(service: fleet, serviceName: "background-work"),
     ]
     if let metrics, let metricsPort = configuration.metricsPort {
-        services.append(
-            buildMetricsApplication(
-                registry: metrics,
-                host: configuration.metricsHost,
-                port: metricsPort,
-                onServerRunning: onMetricsRunning
-            )
+        let app = buildMetricsApplication(
+            registry: metrics,
+            host: configuration.metricsHost,
+            port: metricsPort,
+            onServerRunning: onMetricsRunning
         )
+        services.append(.init(service: app, serviceName: "metrics"))
     }
-    let group = ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
-    )
+    let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
     return LastMileServer(group: group, httpClient: http)
 }
 
