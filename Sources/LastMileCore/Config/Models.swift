@@ -151,6 +151,11 @@ public struct Store: Sendable, Equatable, Codable {
     public var schedulingHorizonDays: Int
     public var pickupDwellMinutes: Int
     public var dropoffDwellMinutes: Int
+    /// How many commitments one trip may carry (1–10, default 3; §2.0.5). Nil in configurations stored before
+    /// the setting existed, which get the default.
+    public var maxOrdersPerTrip: Int?
+    /// Longest time from leaving the store to a handoff in a trip of two or more (15–240, default 60).
+    public var maxMinutesInVehicle: Int?
     public var shifts: [ShiftRule]
 
     public init(
@@ -172,6 +177,8 @@ public struct Store: Sendable, Equatable, Codable {
         schedulingHorizonDays: Int = 7,
         pickupDwellMinutes: Int = 5,
         dropoffDwellMinutes: Int = 5,
+        maxOrdersPerTrip: Int? = nil,
+        maxMinutesInVehicle: Int? = nil,
         shifts: [ShiftRule] = []
     ) {
         self.retailerID = retailerID
@@ -192,7 +199,22 @@ public struct Store: Sendable, Equatable, Codable {
         self.schedulingHorizonDays = schedulingHorizonDays
         self.pickupDwellMinutes = pickupDwellMinutes
         self.dropoffDwellMinutes = dropoffDwellMinutes
+        self.maxOrdersPerTrip = maxOrdersPerTrip
+        self.maxMinutesInVehicle = maxMinutesInVehicle
         self.shifts = shifts
+    }
+
+    public static let defaultMaxOrdersPerTrip = 3
+    public static let defaultMaxMinutesInVehicle = 60
+
+    /// The store's trip model settings (§2.0.5).
+    public var tripRules: TripRules {
+        TripRules(
+            pickupDwellMinutes: pickupDwellMinutes,
+            dropoffDwellMinutes: dropoffDwellMinutes,
+            maxOrdersPerTrip: maxOrdersPerTrip ?? Self.defaultMaxOrdersPerTrip,
+            maxMinutesInVehicle: maxMinutesInVehicle ?? Self.defaultMaxMinutesInVehicle
+        )
     }
 
     /// §2.0.1: exists, active, not pickup-only.

@@ -309,6 +309,7 @@ public struct OperatorConfigParser {
                 "location_code", "name", "address", "county", "latitude", "longitude", "time_zone", "delivery_hours",
                 "alcohol_hours", "driver_shifts", "active", "pickup", "pickup_only", "alcohol", "long_distance_delivery",
                 "immediate_five_hour", "scheduling_horizon_days", "pickup_dwell_minutes", "dropoff_dwell_minutes",
+                "max_orders_per_trip", "max_minutes_in_vehicle",
             ]
         )
         let code = string(o, "location_code", path)
@@ -379,6 +380,8 @@ public struct OperatorConfigParser {
             schedulingHorizonDays: int(o, "scheduling_horizon_days", path, default: 7, range: 1...14),
             pickupDwellMinutes: int(o, "pickup_dwell_minutes", path, default: 5, range: 0...240),
             dropoffDwellMinutes: int(o, "dropoff_dwell_minutes", path, default: 5, range: 0...240),
+            maxOrdersPerTrip: int(o, "max_orders_per_trip", path, default: Store.defaultMaxOrdersPerTrip, range: 1...10),
+            maxMinutesInVehicle: int(o, "max_minutes_in_vehicle", path, default: Store.defaultMaxMinutesInVehicle, range: 15...240),
             shifts: shifts
         )
         return store
