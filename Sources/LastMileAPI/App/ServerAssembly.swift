@@ -21,10 +21,16 @@ public struct LastMileServer: Sendable {
     /// the callback client. Storage stays open: its owner closes it.
     public func run() async throws {
         do { try await group.run() } catch {
-            try? await httpClient.shutdown()
+            await closeClient()
             throw error
         }
-        try await httpClient.shutdown()
+        await closeClient()
+    }
+
+    /// Closes the callback client, bounded: the group has already stopped every attempt it made.
+    func closeClient() async {
+        let client = httpClient
+        _ = try? await withDeadline(.seconds(5)) { try await client.shutdown() }
     }
 }
 
@@ -93,7 +99,13 @@ public func buildServer(
         )
         services.append(.init(service: app, serviceName: "metrics"))
     }
-    let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+    var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
+    // A stop always ends: in-flight requests (5 s deadline) and callback attempts (15 s) get 30 s to finish,
+    // then the work is cancelled; work that ignores cancellation for 10 s more ends the process with a
+    // message naming it (a clean crash, which the outbox survives), never a server that will not stop.
+    groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+    groupConfiguration.maximumCancellationDuration = .seconds(10)
+    let group = ServiceGroup(configuration: groupConfiguration)
     return LastMileServer(group: group, httpClient: http)
 }
 
