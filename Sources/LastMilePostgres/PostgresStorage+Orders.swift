@@ -26,20 +26,7 @@ extension PostgresStorage {
                 excludingHoldOfUser: nil
             )
             guard check(commitments) else { return .full }
-            var hold = HoldRecord(
-                id: 0,
-                retailerID: o.retailerID,
-                userID: o.userID,
-                serviceOptionID: o.id,
-                locationCode: o.locationCode,
-                windowStart: request.window.start,
-                windowEnd: request.window.end,
-                destination: o.destination,
-                travelMinutes: o.travelMinutes,
-                createdAt: request.now,
-                expiresAt: request.now.addingTimeInterval(ReserveRequest.holdLifetime),
-                status: .active
-            )
+            var hold = request.newHold
             let row = try await self.rows(Self.insert(HoldRow(hold), into: HoldRow.table, "RETURNING id"), conn)
             hold.id = try row[0]["id"].decode(Int64.self)
             return .held(hold)

@@ -207,16 +207,9 @@ public final class PostgresStorage: Storage {
                     if let owner, try owner["retailer_id"].decode(String.self) != r.id {
                         throw StorageError.conflict("client_id \(c.clientID) belongs to another retailer")
                     }
-                    let client = OAuthClientRecord(
-                        clientID: c.clientID,
-                        retailerID: r.id,
-                        secretHash: SecretHash.hex(c.clientSecret),
-                        scopes: c.scopes,
-                        enabled: c.enabled
-                    )
                     try await self.exec(
                         Self.insert(
-                            OAuthClientRow(client),
+                            OAuthClientRow(c, retailerID: r.id),
                             into: OAuthClientRow.table,
                             """
                             ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, scopes = excluded.scopes,

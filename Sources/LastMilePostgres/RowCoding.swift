@@ -111,11 +111,8 @@ struct PostgresRowEncoder: Encoder {
 
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             guard let encodable = value as? any PostgresEncodable else { throw RowCodingError.unsupported(key.stringValue) }
-            columns.names.append(key.stringValue)
-            try Self.bind(encodable, into: &columns.binds)
+            try put(encodable, key)
         }
-
-        static func bind<E: PostgresEncodable>(_ value: E, into binds: inout PostgresBindings) throws { try binds.append(value) }
 
         mutating func put<E: PostgresEncodable>(_ value: E, _ key: Key) throws {
             columns.names.append(key.stringValue)

@@ -78,14 +78,7 @@ public final class SQLiteStorage: Storage {
                 for c in entry.clients {
                     let owner = try String.fetchOne(db, sql: "SELECT retailer_id FROM oauth_clients WHERE client_id = ?", arguments: [c.clientID])
                     if let owner, owner != r.id { throw StorageError.conflict("client_id \(c.clientID) belongs to retailer \(owner)") }
-                    let client = OAuthClientRecord(
-                        clientID: c.clientID,
-                        retailerID: r.id,
-                        secretHash: SecretHash.hex(c.clientSecret),
-                        scopes: c.scopes,
-                        enabled: c.enabled
-                    )
-                    try OAuthClientRow(client).upsert(db)
+                    try OAuthClientRow(c, retailerID: r.id).upsert(db)
                 }
                 for store in entry.stores { try StoreRow(store).upsert(db) }
             }
@@ -399,20 +392,7 @@ public final class SQLiteStorage: Storage {
                 excludingHoldOfUser: nil
             )
             guard check(commitments) else { return .full }
-            var hold = HoldRecord(
-                id: 0,
-                retailerID: o.retailerID,
-                userID: o.userID,
-                serviceOptionID: o.id,
-                locationCode: o.locationCode,
-                windowStart: request.window.start,
-                windowEnd: request.window.end,
-                destination: o.destination,
-                travelMinutes: o.travelMinutes,
-                createdAt: request.now,
-                expiresAt: request.now.addingTimeInterval(ReserveRequest.holdLifetime),
-                status: .active
-            )
+            var hold = request.newHold
             try HoldRow(hold).insert(db)
             hold.id = db.lastInsertedRowID
             return .held(hold)

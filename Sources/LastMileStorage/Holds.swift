@@ -63,6 +63,24 @@ public struct ReserveRequest: Sendable {
         self.now = now
         window = option.bookedWindow(at: now)
     }
+
+    /// The active hold this reserve creates when capacity allows (`id` 0 until the engine numbers it).
+    public var newHold: HoldRecord {
+        HoldRecord(
+            id: 0,
+            retailerID: option.retailerID,
+            userID: option.userID,
+            serviceOptionID: option.id,
+            locationCode: option.locationCode,
+            windowStart: window.start,
+            windowEnd: window.end,
+            destination: option.destination,
+            travelMinutes: option.travelMinutes,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(Self.holdLifetime),
+            status: .active
+        )
+    }
 }
 
 public enum ReserveOutcome: Sendable, Equatable {

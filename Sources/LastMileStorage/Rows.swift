@@ -55,6 +55,19 @@ public struct OAuthClientRow: Codable, Sendable {
         enabled = c.enabled
     }
 
+    /// A configured client of `retailerID`: the secret kept only as its SHA-256 digest.
+    public init(_ c: OAuthClientConfig, retailerID: String) {
+        self.init(
+            OAuthClientRecord(
+                clientID: c.clientID,
+                retailerID: retailerID,
+                secretHash: SecretHash.hex(c.clientSecret),
+                scopes: c.scopes,
+                enabled: c.enabled
+            )
+        )
+    }
+
     public var record: OAuthClientRecord {
         OAuthClientRecord(
             clientID: client_id,
