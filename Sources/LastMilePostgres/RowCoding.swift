@@ -178,14 +178,11 @@ enum RowCodingError: Error, CustomStringConvertible {
 extension PostgresStorage {
     /// `INSERT INTO table (present columns) VALUES (…) <suffix>`, bound from a row type.
     static func insert<Row: Encodable>(_ row: Row, into table: String, _ suffix: String = "") throws -> PostgresQuery {
-        var binds = PostgresBindings()
-        let names = try PostgresRowEncoder.columns(of: row, appendingTo: &binds)
-        let values = (1...names.count).map { "$\($0)" }.joined(separator: ", ")
-        return PostgresQuery(unsafeSQL: "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(values)) \(suffix)", binds: binds)
+        try insert([row], into: table, suffix)
     }
 
-    /// Many rows of one type in one statement (every row must present the same columns).
-    static func insert<Row: Encodable>(_ rows: [Row], into table: String) throws -> PostgresQuery {
+    /// Many rows of one type in one statement (every row must present the same columns), then `suffix`.
+    static func insert<Row: Encodable>(_ rows: [Row], into table: String, _ suffix: String = "") throws -> PostgresQuery {
         var binds = PostgresBindings()
         var names: [String] = []
         var tuples: [String] = []
@@ -197,7 +194,7 @@ extension PostgresStorage {
             tuples.append("(" + (1...present.count).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
         }
         return PostgresQuery(
-            unsafeSQL: "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))",
+            unsafeSQL: "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) \(suffix)",
             binds: binds
         )
     }
