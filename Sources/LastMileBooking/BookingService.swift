@@ -30,7 +30,7 @@ public struct BookingService: Sendable {
     }
 
     public var locator: AddressLocator { AddressLocator(storage: storage, directory: directory, estimator: estimator) }
-    public var capacity: CapacityService { CapacityService(storage: storage, virtualDrivers: virtualDrivers) }
+    public var capacity: CapacityService { CapacityService(storage: storage, virtualDrivers: virtualDrivers, estimator: estimator) }
     public var progression: OrderProgression { OrderProgression(storage: storage) }
 
     /// The retailer's store by code when it takes last-mile orders (active, not pickup-only), else

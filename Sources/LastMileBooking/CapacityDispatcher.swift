@@ -2,25 +2,24 @@ import Foundation
 import LastMileCore
 import LastMileStorage
 
-/// Dispatch by the capacity plan: the order goes to the shift the reference procedure gives it, among the
-/// store's other commitments (accepted ones stay with their drivers until their planned return).
+/// Dispatch by the capacity plan (§2.0.5): an order goes to the driver and trip the store's plan gives it,
+/// the same plan that admitted it (accepted trips stay with their drivers until their planned return).
 public struct CapacityDispatcher: Sendable {
     let capacity: CapacityService
 
     public init(booking: BookingService) { capacity = booking.capacity }
 
-    /// The driver the plan gives the order and its earliest pickup (`t0`), or nil when the plan has no room.
-    public func assign(_ order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, pickup: Date)? {
-        let own = order.id + OrderRecord.commitmentIDOffset
-        let others = try await capacity.storage.commitments(
+    /// The plan's driving time between two points (`est`, §2.0.3).
+    public var travel: @Sendable (GeoPoint, GeoPoint) -> TimeInterval { TripCapacity.travel(capacity.estimator) }
+
+    /// The trip the store's plan gives the order, with its driver; nil when the plan has no room for it.
+    public func trip(for order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, trip: TimedTrip)? {
+        let commitments = try await capacity.storage.commitments(
             retailerID: order.retailerID,
             locationCode: order.locationCode,
             now: now,
             excludingHoldOfUser: nil
-        ).filter { $0.id != own }
-        let plan = capacity.planner(for: store, now: now, commitments: others)
-            .evaluate(windowStart: order.windowStart, windowEnd: order.windowEnd, travelMinutes: order.travelMinutes)
-        guard plan.available, let driver = plan.driverID, let pickup = plan.handoff else { return nil }
-        return (driver, pickup)
+        )
+        return capacity.planner(for: store, now: now, commitments: commitments).trip(serving: order.id + OrderRecord.commitmentIDOffset)
     }
 }

@@ -2,12 +2,13 @@ import Foundation
 import LastMileCore
 import LastMileStorage
 
-/// Builds a store's `CapacityPlanner` from its shifts and its commitments, and the decisions a booking
-/// takes inside its storage transaction.
+/// Builds a store's `TripCapacity` (multi-stop plan, §2.0.5) from its shifts and its commitments, and the
+/// decisions a booking takes inside its storage transaction.
 public struct CapacityService: Sendable {
     let storage: any Storage
     /// Development mode: stores without configured shifts get virtual drivers.
     let virtualDrivers: Bool
+    let estimator: DeliveryEstimator
 
     /// The store's concrete driver shifts around `now`.
     public func shifts(for store: Store, now: Date) -> [DriverShift] {
@@ -20,18 +21,17 @@ public struct CapacityService: Sendable {
         )
     }
 
-    public func planner(for store: Store, now: Date, commitments: [Commitment]) -> CapacityPlanner {
-        CapacityPlanner(
-            shifts: shifts(for: store, now: now),
-            commitments: commitments,
-            pickupDwellMinutes: store.pickupDwellMinutes,
-            dropoffDwellMinutes: store.dropoffDwellMinutes,
-            now: now
-        )
+    /// The store's plan of `commitments` at `now`.
+    public func planner(for store: Store, now: Date, commitments: [Commitment]) -> TripCapacity {
+        planner(for: store, now: now, shifts: shifts(for: store, now: now), commitments: commitments)
+    }
+
+    func planner(for store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment]) -> TripCapacity {
+        TripCapacity(store: store.point, shifts: shifts, commitments: commitments, rules: store.tripRules, now: now, estimator: estimator)
     }
 
     /// A planner over the store's stored commitments, read outside any transaction (listings).
-    public func planner(for store: Store, now: Date, excludingHoldOfUser userID: String?) async throws -> CapacityPlanner {
+    public func planner(for store: Store, now: Date, excludingHoldOfUser userID: String?) async throws -> TripCapacity {
         let commitments = try await storage.commitments(
             retailerID: store.retailerID,
             locationCode: store.locationCode,
@@ -41,27 +41,23 @@ public struct CapacityService: Sendable {
         return planner(for: store, now: now, commitments: commitments)
     }
 
-    /// The first of `windows` that still fits, with its plan's handoff time (orders: F1 books one window,
-    /// H2 tries a desired window's candidates in order). Runs inside the booking's transaction.
+    /// The first of `windows` that still fits for a delivery to `destination`, with its plan's handoff time
+    /// (orders: F1 books one window, H2 tries a desired window's candidates in order). Runs inside the
+    /// booking's transaction, on the commitments read there.
     public func booking(
         store: Store,
         now: Date,
         windows: [DeliveryWindow],
+        destination: GeoPoint,
         travelMinutes: Int
     )
         -> @Sendable ([Commitment]) -> BookingDecision?
     {
         let shifts = shifts(for: store, now: now)
         return { commitments in
-            let planner = CapacityPlanner(
-                shifts: shifts,
-                commitments: commitments,
-                pickupDwellMinutes: store.pickupDwellMinutes,
-                dropoffDwellMinutes: store.dropoffDwellMinutes,
-                now: now
-            )
+            let planner = planner(for: store, now: now, shifts: shifts, commitments: commitments)
             for w in windows {
-                let plan = planner.evaluate(windowStart: w.start, windowEnd: w.end, travelMinutes: travelMinutes)
+                let plan = planner.evaluate(window: w, destination: destination, travelMinutes: travelMinutes)
                 if plan.available { return BookingDecision(window: w, handoff: plan.handoff) }
             }
             return nil
@@ -69,8 +65,8 @@ public struct CapacityService: Sendable {
     }
 
     /// Whether a booking still fits (reserve).
-    public func fits(store: Store, now: Date, window: DeliveryWindow, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
-        let book = booking(store: store, now: now, windows: [window], travelMinutes: travelMinutes)
+    public func fits(store: Store, now: Date, window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
+        let book = booking(store: store, now: now, windows: [window], destination: destination, travelMinutes: travelMinutes)
         return { book($0) != nil }
     }
 }

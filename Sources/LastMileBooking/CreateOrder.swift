@@ -159,7 +159,7 @@ extension BookingService {
             order,
             holdID: hold.id,
             now: now,
-            decide: capacity.booking(store: store, now: now, windows: [window], travelMinutes: travel)
+            decide: capacity.booking(store: store, now: now, windows: [window], destination: located.point, travelMinutes: travel)
         )
         switch result {
         case .created(let o): return o
@@ -239,7 +239,7 @@ extension BookingService {
             order,
             holdID: nil,
             now: now,
-            decide: capacity.booking(store: store, now: now, windows: windows, travelMinutes: travel)
+            decide: capacity.booking(store: store, now: now, windows: windows, destination: located.point, travelMinutes: travel)
         )
         switch result {
         case .created(let o): return o

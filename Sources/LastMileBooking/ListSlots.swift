@@ -56,6 +56,7 @@ extension BookingService {
         let (located, travel, longDistance) = try await locator.requireDeliverable(request.address, to: store)
 
         var q = SlotQuery(now: now, travelMinutes: travel)
+        q.destination = located.point
         q.withETA = request.withETA
         q.withPriorityETA = request.withPriorityETA
         q.withHandoffTime = request.withHandoffTime
@@ -123,6 +124,7 @@ extension BookingService {
                 throw ServiceError.badRequest(Deliverability.outsideStoreMessage, key: "postal_code")
             }
             q.travelMinutes = est
+            q.destination = l.point
             q.customer = locator.locality(city: nil, located: l)
             longDistance = DeliveryEstimator.isLongDistance(estimatedMinutes: est, longDistanceStore: store!.longDistanceDelivery)
         }

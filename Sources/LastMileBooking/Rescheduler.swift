@@ -55,27 +55,26 @@ public struct Rescheduler: Sendable {
                 let store = try await booking.storage.store(retailerID: first.retailerID, locationCode: first.locationCode)
             else { continue }
             let now = clocks.now(for: key.retailerID)
-            // The store's commitments are read once, and again only after a move changed them.
-            var commitments: [Commitment]?
+            // The store's commitments and their plan are built once, and again only after a move changed them.
+            var current: (commitments: [Commitment], plan: TripCapacity)?
             // The reference order of §2.0.5: earliest window end first.
             for order in orders.sorted(by: {
                 ($0.windowEnd, $0.windowStart, $0.createdAt, $0.id) < ($1.windowEnd, $1.windowStart, $1.createdAt, $1.id)
             }) {
-                let current: [Commitment]
-                if let commitments {
-                    current = commitments
-                } else {
-                    current = try await booking.storage.commitments(
+                if current == nil {
+                    let commitments = try await booking.storage.commitments(
                         retailerID: first.retailerID,
                         locationCode: first.locationCode,
                         now: now,
                         excludingHoldOfUser: nil
                     )
+                    current = (commitments, capacity.planner(for: store, now: now, commitments: commitments))
                 }
-                commitments = current
-                if try await move(order, store: store, commitments: current, now: now) {
+                // The plan serves it: nothing to do.
+                if current!.plan.trip(serving: order.id + OrderRecord.commitmentIDOffset) != nil { continue }
+                if try await move(order, store: store, commitments: current!.commitments, now: now) {
                     moved += 1
-                    commitments = nil
+                    current = nil
                 }
             }
         }
@@ -87,13 +86,13 @@ public struct Rescheduler: Sendable {
         let own = order.id + OrderRecord.commitmentIDOffset
         let others = commitments.filter { $0.id != own }
         let planner = capacity.planner(for: store, now: now, commitments: others)
-        if planner.evaluate(windowStart: order.windowStart, windowEnd: order.windowEnd, travelMinutes: order.travelMinutes).available {
+        if planner.evaluate(window: DeliveryWindow(start: order.windowStart, end: order.windowEnd), destination: order.destination, travelMinutes: order.travelMinutes).available {
             return false
         }
         let candidates = SlotGrid(store: store).scheduledWindows(now: now).map(\.0).filter { $0.start >= order.windowStart }
         guard
             let target = candidates.first(where: {
-                planner.evaluate(windowStart: $0.start, windowEnd: $0.end, travelMinutes: order.travelMinutes).available
+                planner.evaluate(window: $0, destination: order.destination, travelMinutes: order.travelMinutes).available
             })
         else {
             do {
@@ -102,7 +101,7 @@ public struct Rescheduler: Sendable {
                 return true
             } catch OrderProgression.Failure.lostRace { return false }
         }
-        let recheck = capacity.booking(store: store, now: now, windows: [target], travelMinutes: order.travelMinutes)
+        let recheck = capacity.booking(store: store, now: now, windows: [target], destination: order.destination, travelMinutes: order.travelMinutes)
         do {
             _ = try await progression.reschedule(order, to: target, now: now, recheck: recheck)
         } catch OrderProgression.Failure.lostRace {

@@ -80,21 +80,7 @@ public struct DriverSimulator: Sendable {
         let now = clocks.now(for: order.retailerID)
         switch order.status {
         case .staged:
-            let assignment = try await dispatcher?.assign(order, store: store, now: now)
-            let plan = TripPlan.plan(
-                acceptedAt: now,
-                windowStart: order.windowStart,
-                travelMinutes: order.travelMinutes,
-                pickupDwellMinutes: store.pickupDwellMinutes,
-                dropoffDwellMinutes: store.dropoffDwellMinutes,
-                notBefore: assignment?.pickup,
-                speedUp: speedUp
-            )
-            var simulated = order
-            simulated.simulatedDriver = true
-            // The plan's driver id as is, so the capacity check keeps the trip with that shift.
-            let driver = assignment?.driverID ?? Self.driverPrefix + store.locationCode
-            _ = try await progression.accept(simulated, driverID: driver, plan: plan, now: now)
+            return try await acceptTrip(of: order, at: store, now: now)
         case .acknowledgedForDelivery:
             guard let plan = order.plan, now >= plan.atStore else { return false }
             _ = try await progression.arriveAtStore(order, now: now)
@@ -115,14 +101,79 @@ public struct DriverSimulator: Sendable {
                 _ = try await progression.arriveAtCustomer(order, now: now)
             } else {
                 guard order.lastLocationEventAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true else { return false }
-                let leg = plan.arrival.timeIntervalSince(plan.departure)
-                let fraction = leg > 0 ? now.timeIntervalSince(plan.departure) / leg : 1
-                let point = TripPlan.position(from: store.point, to: order.destination, fraction: fraction)
+                let point = plan.position(at: now, store: store.point, destination: order.destination)
                 _ = try await progression.reportLocation(order, point, recordedAt: now, estimate: plan.arrival, now: now)
             }
         default:
             return false
         }
+        return true
+    }
+
+    /// How long before its planned pickup a simulated driver takes a trip: until then the trip stays open,
+    /// so new orders can still join it.
+    static let acceptLead: TimeInterval = 20 * 60
+
+    /// A staged order's trip, taken as a whole by the driver the store's plan gives it, shortly before its
+    /// pickup. Stops of the trip that are not staged orders (holds, orders not ready) stay behind and are
+    /// planned again; the trip is timed anew without them, within its planned return. Without a plan for
+    /// the order (no dispatcher, or no room left, e.g. its window passed) a store-wide simulated driver
+    /// takes it alone at once, and `late_delivery` tells the retailer when it will arrive.
+    func acceptTrip(of order: OrderRecord, at store: Store, now: Date) async throws -> Bool {
+        let rules = store.tripRules
+        if let dispatcher, let (driver, trip) = try await dispatcher.trip(for: order, store: store, now: now) {
+            guard now >= trip.t0.addingTimeInterval(-Self.acceptLead) else { return false }
+            let ready = try await progression.storage.allOrders(
+                OrderQuery(statuses: [.staged], retailerID: order.retailerID, locationCode: order.locationCode, driver: .none)
+            )
+            .filter { $0.batchID == nil }
+            let byStop = Dictionary(ready.map { ($0.id + OrderRecord.commitmentIDOffset, $0) }, uniquingKeysWith: { a, _ in a })
+            let stops = trip.stops.filter { byStop[$0.id] != nil }
+            let timed =
+                stops.count == trip.stops.count
+                ? trip
+                : TripTiming.time(
+                    stops,
+                    store: store.point,
+                    earliest: max(now, trip.t0),
+                    latestReturn: trip.returnAt,
+                    rules: rules,
+                    travel: dispatcher.travel
+                )
+            if let timed {
+                var taken = 0
+                for (i, stop) in timed.stops.enumerated() {
+                    guard var o = byStop[stop.id] else { continue }
+                    o.simulatedDriver = true
+                    let plan = TripPlan.plan(
+                        stop: i,
+                        of: timed,
+                        store: store.point,
+                        acceptedAt: now,
+                        dropoffDwellMinutes: store.dropoffDwellMinutes,
+                        speedUp: speedUp
+                    )
+                    do {
+                        _ = try await progression.accept(o, driverID: driver, plan: plan, now: now)
+                        taken += 1
+                    } catch OrderProgression.Failure.lostRace {
+                        continue  // another server took it; the rest of the trip is planned again
+                    }
+                }
+                return taken > 0
+            }
+        }
+        var simulated = order
+        simulated.simulatedDriver = true
+        let plan = TripPlan.plan(
+            acceptedAt: now,
+            windowStart: order.windowStart,
+            travelMinutes: order.travelMinutes,
+            pickupDwellMinutes: store.pickupDwellMinutes,
+            dropoffDwellMinutes: store.dropoffDwellMinutes,
+            speedUp: speedUp
+        )
+        _ = try await progression.accept(simulated, driverID: Self.driverPrefix + store.locationCode, plan: plan, now: now)
         return true
     }
 }

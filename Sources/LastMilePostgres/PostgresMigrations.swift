@@ -193,5 +193,13 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        // Multi-stop capacity (§2.0.5) plans with every commitment's address point (see the SQLite migration).
+        (
+            "v8-order-destinations",
+            [
+                "ALTER TABLE orders ADD COLUMN dest_latitude double precision NOT NULL DEFAULT 0, ADD COLUMN dest_longitude double precision NOT NULL DEFAULT 0",
+                "UPDATE orders SET dest_latitude = (data->'destination'->>'latitude')::float8, dest_longitude = (data->'destination'->>'longitude')::float8",
+            ]
+        ),
     ]
 }

@@ -136,7 +136,7 @@ extension PostgresStorage {
                 """
                 UPDATE orders SET status = \(row.status), window_start = \(row.window_start), window_end = \(row.window_end),
                     travel_minutes = \(row.travel_minutes), data = \(row.data), revision = revision + 1, driver_id = \(row.driver_id),
-                    busy_until = \(row.busy_until)
+                    busy_until = \(row.busy_until), dest_latitude = \(row.dest_latitude), dest_longitude = \(row.dest_longitude)
                 WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID) AND status = \(expectedStatus.rawValue)
                     AND revision = \(revision)
                 RETURNING id

@@ -221,6 +221,18 @@ enum SQLiteMigrations {
                 try db.execute(sql: "UPDATE retailers SET callback_events = ? WHERE id = ?", arguments: [Self.json(events), row["id"] as String])
             }
         }
+        m.registerMigration("v8-order-destinations") { db in
+            // Multi-stop capacity (§2.0.5) plans with every commitment's address point; holds have it as columns,
+            // orders only inside `data`.
+            try db.execute(
+                sql: """
+                    ALTER TABLE orders ADD COLUMN dest_latitude REAL NOT NULL DEFAULT 0;
+                    ALTER TABLE orders ADD COLUMN dest_longitude REAL NOT NULL DEFAULT 0;
+                    UPDATE orders SET dest_latitude = json_extract(data, '$.destination.latitude'),
+                        dest_longitude = json_extract(data, '$.destination.longitude');
+                    """
+            )
+        }
         return m
     }
 

@@ -345,7 +345,9 @@ public final class SQLiteStorage: Storage {
             var next = OrderRow(order)
             next.revision = revision + 1
             let values = try next.databaseDictionary
-            let changed = ["status", "window_start", "window_end", "travel_minutes", "data", "revision", "driver_id", "busy_until"]
+            let changed = [
+                "status", "window_start", "window_end", "travel_minutes", "data", "revision", "driver_id", "busy_until", "dest_latitude", "dest_longitude",
+            ]
             try db.execute(
                 sql: """
                     UPDATE orders SET \(changed.map { "\($0) = ?" }.joined(separator: ", "))

@@ -296,6 +296,9 @@ public struct OrderRow: Codable, Sendable {
     public var revision: Int64
     public var driver_id: String?
     public var busy_until: Date?
+    /// The address point, as a column so the capacity check reads it without decoding `data` (§2.0.5).
+    public var dest_latitude: Double
+    public var dest_longitude: Double
 
     public init(_ o: OrderRecord) {
         id = o.id == 0 ? nil : o.id
@@ -312,6 +315,8 @@ public struct OrderRow: Codable, Sendable {
         revision = o.revision ?? 0
         driver_id = o.capacityAssignment?.driverID
         busy_until = o.capacityAssignment?.busyUntil
+        dest_latitude = o.destination.latitude
+        dest_longitude = o.destination.longitude
     }
 
     public var record: OrderRecord {
@@ -329,6 +334,8 @@ public struct CommitmentRow: Codable, Sendable {
     public var window_start: Date
     public var window_end: Date
     public var travel_minutes: Int64
+    public var dest_latitude: Double
+    public var dest_longitude: Double
     public var status: String?
     public var driver_id: String?
     public var busy_until: Date?
@@ -340,7 +347,8 @@ public struct CommitmentRow: Codable, Sendable {
             createdAt: created_at,
             windowStart: window_start,
             windowEnd: window_end,
-            travelMinutes: Int(travel_minutes)
+            travelMinutes: Int(travel_minutes),
+            destination: GeoPoint(latitude: dest_latitude, longitude: dest_longitude)
         )
         if isOrder, let status, let driver_id, let busy_until, OrderStatus(rawValue: status)?.isWithDriver == true {
             c.assignment = Commitment.Assignment(driverID: driver_id, busyUntil: max(busy_until, now))
@@ -349,8 +357,9 @@ public struct CommitmentRow: Codable, Sendable {
     }
 
     /// The columns to select.
-    public static let holdColumns = "id, created_at, window_start, window_end, travel_minutes"
-    public static let orderColumns = "id, created_at, window_start, window_end, travel_minutes, status, driver_id, busy_until"
+    public static let holdColumns = "id, created_at, window_start, window_end, travel_minutes, dest_latitude, dest_longitude"
+    public static let orderColumns =
+        "id, created_at, window_start, window_end, travel_minutes, dest_latitude, dest_longitude, status, driver_id, busy_until"
 }
 
 /// `order_events`: every event of an order, and the callback outbox (§3): a subscribed event is `pending`

@@ -11,6 +11,7 @@ let capacityConfigJSON = """
         "address": { "address_line_1": "101 Spear St", "city": "San Francisco", "state": "CA", "postal_code": "94105" },
         "latitude": 37.7920, "longitude": -122.3934, "time_zone": "America/Los_Angeles", "scheduling_horizon_days": 1,
         "delivery_hours": { "default": "08:00-21:00" },
+        "max_orders_per_trip": 1,
         "driver_shifts": [ { "driver_id": "solo", "start": "08:00", "end": "21:00" } ] } ] } ] }
     """
 

@@ -145,7 +145,8 @@ struct CapacityPlannerTests {
             createdAt: created ?? s.plus(hours: -1),
             windowStart: start,
             windowEnd: end,
-            travelMinutes: travel
+            travelMinutes: travel,
+            destination: GeoPoint(latitude: 0, longitude: 0)  // the reference procedure uses travelMinutes only
         )
         if let driver, let busyUntil { c.assignment = Commitment.Assignment(driverID: driver, busyUntil: busyUntil) }
         return c
@@ -373,7 +374,8 @@ struct CapacityPlannerTests {
                     createdAt: created,
                     windowStart: start,
                     windowEnd: end,
-                    travelMinutes: rng.int(1...30)
+                    travelMinutes: rng.int(1...30),
+                    destination: GeoPoint(latitude: 0, longitude: 0)
                 )
                 if rng.chance(15) {
                     let driver = rng.chance(80) ? shifts[rng.int(0...(shiftCount - 1))].driverID : "ghost"

@@ -69,30 +69,24 @@ enum Fixtures {
     }
 
     /// Plenty of capacity: `drivers` idle drivers on shift over `[from, to)`, no commitments.
-    static func amplePlanner(store: Store, now: Date, from: Date, to: Date, drivers: Int = 3) -> CapacityPlanner {
+    static func amplePlanner(store: Store, now: Date, from: Date, to: Date, drivers: Int = 3) -> TripCapacity {
         let shifts = (1...drivers).map { DriverShift(driverID: "d\($0)", start: from, end: to) }
-        return CapacityPlanner(
-            shifts: shifts,
-            commitments: [],
-            pickupDwellMinutes: store.pickupDwellMinutes,
-            dropoffDwellMinutes: store.dropoffDwellMinutes,
-            now: now
-        )
+        return planner(store: store, now: now, shifts: shifts)
+    }
+
+    /// A point due north of `store` that is exactly `minutes` away by the travel model (§2.0.3).
+    static func point(_ minutes: Int, from store: GeoPoint) -> GeoPoint {
+        let miles = (Double(minutes) - 0.5) * 25 / 60 / 1.3
+        return GeoPoint(latitude: store.latitude + miles / 69.05, longitude: store.longitude)
     }
 
     /// Ample capacity around the 2025-06-10/11 examples (drivers from 2025-06-10 00:00Z to 2025-06-13 00:00Z).
-    static func amplePlanner(store: Store, now: Date) -> CapacityPlanner {
+    static func amplePlanner(store: Store, now: Date) -> TripCapacity {
         amplePlanner(store: store, now: now, from: ts("2025-06-10T00:00:00Z"), to: ts("2025-06-13T00:00:00Z"))
     }
 
-    static func planner(store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment] = []) -> CapacityPlanner {
-        CapacityPlanner(
-            shifts: shifts,
-            commitments: commitments,
-            pickupDwellMinutes: store.pickupDwellMinutes,
-            dropoffDwellMinutes: store.dropoffDwellMinutes,
-            now: now
-        )
+    static func planner(store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment] = []) -> TripCapacity {
+        TripCapacity(store: store.point, shifts: shifts, commitments: commitments, rules: store.tripRules, now: now)
     }
 
     /// A driver that is busy (assigned order) until `busyUntil`, on shift `[from, to)`.
@@ -102,13 +96,14 @@ enum Fixtures {
         busyUntil: Date,
         from: Date = ts("2025-06-10T15:00:00Z"),
         to: Date = ts("2025-06-11T06:00:00Z")
-    ) -> CapacityPlanner {
+    ) -> TripCapacity {
         let assigned = Commitment(
             id: 1,
             createdAt: now.plus(hours: -1),
             windowStart: now.plus(hours: -1),
             windowEnd: busyUntil,
             travelMinutes: 10,
+            destination: point(10, from: store.point),
             assignment: Commitment.Assignment(driverID: "d1", busyUntil: busyUntil)
         )
         return planner(

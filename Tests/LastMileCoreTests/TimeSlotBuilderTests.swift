@@ -17,6 +17,7 @@ struct TimeSlotBuilderTests {
         enabled: Bool = false
     ) -> SlotQuery {
         var q = SlotQuery(now: now, travelMinutes: travel)
+        q.destination = Fixtures.point(travel, from: Fixtures.store().point)
         q.withETA = eta
         q.withPriorityETA = priority
         q.withHandoffTime = handoff
@@ -25,7 +26,7 @@ struct TimeSlotBuilderTests {
     }
 
     /// Lists with ample capacity unless a planner is given.
-    func list(_ store: Store, _ q: SlotQuery, planner: CapacityPlanner? = nil) -> SlotListing {
+    func list(_ store: Store, _ q: SlotQuery, planner: TripCapacity? = nil) -> SlotListing {
         TimeSlotBuilder.list(store: store, query: q, planner: planner ?? Fixtures.amplePlanner(store: store, now: q.now))
     }
 
@@ -121,7 +122,7 @@ struct TimeSlotBuilderTests {
         let store = Fixtures.store()
         let now = ts("2025-06-11T00:35:12Z")
         let planner = Fixtures.busyDriverPlanner(store: store, now: now, busyUntil: ts("2025-06-11T01:26:00Z"))
-        #expect(planner.earliestArrival(travelMinutes: 1, limit: now.plus(hours: 5)) == ts("2025-06-11T01:32:00Z"))
+        #expect(planner.earliestArrival(destination: store.point, travelMinutes: 1, limit: now.plus(hours: 5)) == ts("2025-06-11T01:32:00Z"))
         let listing = list(store, query(now, travel: 1, eta: true, priority: true, handoff: true, enabled: true), planner: planner)
         #expect(
             describe(listing.options) == [

@@ -151,6 +151,9 @@ struct MigrationTests {
         expected.revision = 3
         let stored = try #require(try await storage.order(retailerID: "r1", orderID: "o-1"))
         #expect(stored == expected)
+        // v8: the order's address point is a column the capacity check reads (§2.0.5).
+        let commitments = try await storage.commitments(retailerID: "r1", locationCode: "S1", now: Date(timeIntervalSince1970: t0), excludingHoldOfUser: nil)
+        #expect(commitments.map(\.destination) == [GeoPoint(latitude: 37.7, longitude: -122.4), order.destination])
         let delivery = try #require(try await storage.callbackDeliveries(retailerID: "r1", orderID: "o-1", limit: 5).first)
         #expect(delivery.rowID == 77 && delivery.state == .pending && delivery.attempts == 1 && delivery.metadata == #"{"order_id":"o-1"}"#)
         #expect(delivery.nextAttemptAt == Date(timeIntervalSince1970: t0 + 31) && delivery.lastResult == "HTTP 500")
@@ -211,7 +214,8 @@ struct MigrationTests {
         #expect(
             columns.filter { $0.value == "double precision" }.keys.sorted()
                 == [
-                    "holds.dest_latitude", "holds.dest_longitude", "service_options.dest_latitude", "service_options.dest_longitude",
+                    "holds.dest_latitude", "holds.dest_longitude", "orders.dest_latitude", "orders.dest_longitude", "service_options.dest_latitude",
+                    "service_options.dest_longitude",
                     "service_options.units_count",
                 ]
         )

@@ -28,16 +28,29 @@ public struct Commitment: Sendable, Equatable {
     public var windowStart: Date
     public var windowEnd: Date
     public var travelMinutes: Int
+    /// The order's address point, or the hold's listing address point (§2.0.5).
+    public var destination: GeoPoint
     public var assignment: Assignment?
 
-    public init(id: Int64, createdAt: Date, windowStart: Date, windowEnd: Date, travelMinutes: Int, assignment: Assignment? = nil) {
+    public init(
+        id: Int64,
+        createdAt: Date,
+        windowStart: Date,
+        windowEnd: Date,
+        travelMinutes: Int,
+        destination: GeoPoint,
+        assignment: Assignment? = nil
+    ) {
         self.id = id
         self.createdAt = createdAt
         self.windowStart = windowStart
         self.windowEnd = windowEnd
         self.travelMinutes = travelMinutes
+        self.destination = destination
         self.assignment = assignment
     }
+
+    public var window: DeliveryWindow { DeliveryWindow(start: windowStart, end: windowEnd) }
 }
 
 /// The outcome of checking one candidate window.
@@ -209,6 +222,25 @@ public struct CapacityPlanner: Sendable {
     }
 
     private func travelMinutesSeconds(_ m: Int) -> Double { Double(m * 60) }
+
+    /// The ids of the unassigned commitments the check counts (those some idle driver could serve).
+    var counted: [Int64] { queue.map(\.id) }
+
+    /// Whether the reference procedure serves every counted commitment.
+    var servesAll: Bool { baselineFailure == nil }
+
+    /// The reference procedure's own plan, one commitment per trip: for each counted commitment its shift and
+    /// its `t0` (empty past the first commitment it cannot place).
+    func referenceTrips() -> [(id: Int64, shift: DriverShift, t0: Date)] {
+        var out: [(id: Int64, shift: DriverShift, t0: Date)] = []
+        var state = baseline[0]
+        for item in queue {
+            guard let (i, arr) = Self.bestShift(item, state: state, shifts: shifts, pickup: pickup, dropoff: dropoff) else { break }
+            out.append((item.id, shifts[i], Date(timeIntervalSince1970: arr - item.travel - pickup)))
+            state[i] = arr + dropoff + item.travel
+        }
+        return out
+    }
 
     /// §2.0.5 earliest arrival `A`: the earliest whole minute such that a candidate `[now, A]` is available,
     /// searched up to `limit`.

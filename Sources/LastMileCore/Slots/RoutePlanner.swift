@@ -2,7 +2,7 @@ import Foundation
 
 /// Multi-stop trips for a store's shifts (§2.0.5), built by insertion: each commitment, in reference order,
 /// goes where it adds the least driving (into an unaccepted trip, at any position, or as a new trip on any
-/// shift), keeping every earlier commitment served. Issue 11's planner core; not yet what bookings consult.
+/// shift), keeping every earlier commitment served. `TripCapacity` builds it from a store's commitments.
 public struct RoutePlanner: Sendable {
     /// A shift's trips in time order, each timed from the return of the one before.
     public struct ShiftPlan: Sendable, Equatable {
@@ -50,13 +50,30 @@ public struct RoutePlanner: Sendable {
     }
 
     /// Where `stop` would go, without placing it: the shift, its new plan, and the trip that serves `stop`.
+    ///
+    /// Of the feasible insertions it takes the one that adds the least driving (room for later orders is
+    /// driving time not spent), then the one that moves the planned handoffs of the commitments already
+    /// placed the least (their customers were given those plans; a later order joins without reshuffling
+    /// them), then the one whose shift is back earliest, then the earliest shift.
     public func bestInsertion(_ stop: TripStop) -> (shift: Int, plan: ShiftPlan, trip: TimedTrip)? {
-        var best: (cost: (Double, Date, Int), shift: Int, plan: ShiftPlan, trip: TimedTrip)?
+        var best: (cost: (Double, Double, Date, Int), shift: Int, plan: ShiftPlan, trip: TimedTrip)?
         for (s, plan) in shifts.enumerated() {
+            // A shift that ends before the window opens, or is busy past its end, cannot take it.
+            guard plan.shift.end > stop.window.start, plan.freeAt <= stop.window.end else { continue }
             let before = driving(plan)
+            var handoffs: [Int64: Date] = [:]
+            for trip in plan.trips {
+                for (i, placed) in trip.stops.enumerated() { handoffs[placed.id] = trip.handoffs[i] }
+            }
             for option in options(for: stop, in: plan) {
                 guard let retimed = retime(option.trips, in: plan) else { continue }
-                let cost = (driving(retimed) - before, retimed.trips.last?.returnAt ?? retimed.freeAt, s)
+                var moved = 0.0
+                for trip in retimed.trips {
+                    for (i, placed) in trip.stops.enumerated() {
+                        if let old = handoffs[placed.id] { moved += abs(trip.handoffs[i].timeIntervalSince(old)) }
+                    }
+                }
+                let cost = (driving(retimed) - before, moved, retimed.trips.last?.returnAt ?? retimed.freeAt, s)
                 if best == nil || cost < best!.cost {
                     best = (cost, s, retimed, retimed.trips[option.tripIndex])
                 }

@@ -13,6 +13,8 @@ public struct SlotQuery: Sendable {
     public var customer: CustomerLocality?
     /// Estimated minutes from the store to the destination.
     public var travelMinutes: Int
+    /// The delivery address point; nil when none is known (D1 by store only): the store's own point.
+    public var destination: GeoPoint?
     /// The retailer's `eta_options_enabled`.
     public var etaOptionsEnabled = false
 
@@ -31,7 +33,7 @@ public struct SlotListing: Sendable, Equatable {
 public enum TimeSlotBuilder {
     public static let etaSearchLimit: TimeInterval = 5 * 3600
 
-    public static func list(store: Store, query q: SlotQuery, planner: CapacityPlanner) -> SlotListing {
+    public static func list(store: Store, query q: SlotQuery, planner: TripCapacity) -> SlotListing {
         let grid = SlotGrid(store: store)
         let today = grid.today(q.now)
         var warnings: [ListingWarning] = []
@@ -60,7 +62,7 @@ public enum TimeSlotBuilder {
             if let earliest = q.earliestOptionStart, c.window.start < earliest { continue }
             if c.type == .scheduled || c.type == .immediate {
                 // ETA candidates were already checked (their plan gives the handoff time).
-                guard planner.evaluate(windowStart: c.window.start, windowEnd: c.window.end, travelMinutes: q.travelMinutes).available
+                guard planner.evaluate(window: c.window, destination: q.destination ?? store.point, travelMinutes: q.travelMinutes).available
                 else { continue }
             }
             if q.alcoholic {
@@ -89,10 +91,11 @@ public enum TimeSlotBuilder {
     }
 
     /// Standard and priority ETA options (capacity already applied; handoff time attached when asked).
-    static func etaCandidates(grid: SlotGrid, query q: SlotQuery, planner: CapacityPlanner, today: CivilDate) -> [SlotCandidate] {
+    static func etaCandidates(grid: SlotGrid, query q: SlotQuery, planner: TripCapacity, today: CivilDate) -> [SlotCandidate] {
         guard let (_, close) = grid.isOpen(at: q.now) else { return [] }
         let limit = q.now.addingTimeInterval(etaSearchLimit)
-        guard let a = planner.earliestArrival(travelMinutes: q.travelMinutes, limit: limit) else { return [] }
+        let destination = q.destination ?? grid.store.point
+        guard let a = planner.earliestArrival(destination: destination, travelMinutes: q.travelMinutes, limit: limit) else { return [] }
         let standardEnd = Timestamp.ceilToMinute(max(q.now.addingTimeInterval(7200), a))
         guard standardEnd <= limit, standardEnd <= close else { return [] }
         let start = Timestamp.floorToSecond(q.now)
@@ -100,7 +103,7 @@ public enum TimeSlotBuilder {
         if q.withPriorityETA {
             let priorityEnd = Timestamp.ceilToMinute(max(q.now.addingTimeInterval(45 * 60), a))
             if priorityEnd <= standardEnd.addingTimeInterval(-30 * 60), priorityEnd <= close {
-                let plan = planner.evaluate(windowStart: q.now, windowEnd: priorityEnd, travelMinutes: q.travelMinutes)
+                let plan = planner.evaluate(window: DeliveryWindow(start: q.now, end: priorityEnd), destination: destination, travelMinutes: q.travelMinutes)
                 if plan.available {
                     out.append(
                         SlotCandidate(
@@ -114,7 +117,7 @@ public enum TimeSlotBuilder {
             }
         }
         if q.withETA {
-            let plan = planner.evaluate(windowStart: q.now, windowEnd: standardEnd, travelMinutes: q.travelMinutes)
+            let plan = planner.evaluate(window: DeliveryWindow(start: q.now, end: standardEnd), destination: destination, travelMinutes: q.travelMinutes)
             if plan.available {
                 out.append(
                     SlotCandidate(

@@ -1,0 +1,132 @@
+import Foundation
+
+/// A store's capacity with multi-stop trips (§2.0.5): the plan of its commitments, and whether one more
+/// candidate fits into it.
+///
+/// **The plan** is recomputed from the stored commitments, never stored: the unassigned commitments some idle
+/// driver could serve are inserted one by one in the order they were made (creation time, then id) by the
+/// `RoutePlanner`, on top of the trips drivers have accepted (fixed, their drivers busy until the planned
+/// return). A new candidate is the newest commitment, so the plan that admits it is exactly the plan every
+/// later recomputation starts from: what was checked at booking is what dispatch follows, on any server.
+///
+/// **Completeness**: when insertion cannot place a commitment, the contract's reference procedure (one
+/// commitment per trip, `CapacityPlanner`) is tried on the same commitments; if it serves them all, its plan
+/// is the one kept. So the check is never less complete than the reference, and every answer it gives comes
+/// with a plan that serves every commitment and the candidate.
+public struct TripCapacity: Sendable {
+    public let rules: TripRules
+    public let now: Date
+    /// The plan by insertion of the counted commitments.
+    public let routes: RoutePlanner
+    /// The reference procedure over the same commitments.
+    public let reference: CapacityPlanner
+    /// Whether insertion placed every counted commitment.
+    public let insertionServesAll: Bool
+    /// The accepted trips' drivers and when each is back (`busyUntil`).
+    let busyUntil: [String: Date]
+    /// Each counted commitment as a stop.
+    let stops: [Int64: TripStop]
+
+    public init(
+        store: GeoPoint,
+        shifts: [DriverShift],
+        commitments: [Commitment],
+        rules: TripRules,
+        now: Date,
+        estimator: DeliveryEstimator = DeliveryEstimator()
+    ) {
+        self.rules = rules
+        self.now = now
+        reference = CapacityPlanner(
+            shifts: shifts,
+            commitments: commitments,
+            pickupDwellMinutes: Int(rules.pickupDwell / 60),
+            dropoffDwellMinutes: Int(rules.dropoffDwell / 60),
+            now: now
+        )
+        var busy: [String: Date] = [:]
+        for c in commitments {
+            guard let a = c.assignment else { continue }
+            busy[a.driverID] = max(busy[a.driverID] ?? a.busyUntil, a.busyUntil)
+        }
+        busyUntil = busy
+        var planner = RoutePlanner(store: store, shifts: shifts, busyUntil: busy, now: now, rules: rules, travel: Self.travel(estimator))
+        // The same commitments the reference counts (those an idle driver could serve), in creation order.
+        let counted = Set(reference.counted)
+        let ordered = commitments.filter { $0.assignment == nil && counted.contains($0.id) }
+            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        var placedAll = true
+        var stops: [Int64: TripStop] = [:]
+        for c in ordered {
+            let stop = TripStop(id: c.id, window: c.window, destination: c.destination)
+            stops[c.id] = stop
+            if !planner.insert(stop) { placedAll = false }
+        }
+        self.stops = stops
+        routes = planner
+        insertionServesAll = placedAll
+    }
+
+    /// Driving time between two points in seconds: `est` in whole minutes (§2.0.3), for every leg.
+    public static func travel(_ estimator: DeliveryEstimator) -> @Sendable (GeoPoint, GeoPoint) -> TimeInterval {
+        { a, b in Double(estimator.estimatedMinutes(from: a, to: b) * 60) }
+    }
+
+    /// Whether a candidate with this window and destination fits on top of every commitment, with the plan's
+    /// `t0` for it (the handoff time), its arrival and its driver.
+    public func evaluate(window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> PlanOutcome {
+        if insertionServesAll,
+            let best = routes.bestInsertion(TripStop(id: Self.candidateID, window: window, destination: destination)),
+            let index = best.trip.stops.firstIndex(where: { $0.id == Self.candidateID })
+        {
+            return PlanOutcome(
+                available: true,
+                handoff: best.trip.t0,
+                arrival: best.trip.arrivals[index],
+                driverID: routes.shifts[best.shift].shift.driverID
+            )
+        }
+        return reference.evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
+    }
+
+    /// §2.0.5 earliest arrival `A`: the earliest whole minute such that a candidate `[now, A]` is available,
+    /// searched up to `limit`.
+    public func earliestArrival(destination: GeoPoint, travelMinutes: Int, limit: Date) -> Date? {
+        var a = Timestamp.ceilToMinute(now.addingTimeInterval(rules.pickupDwell + Double(travelMinutes * 60)))
+        while a <= limit {
+            if evaluate(window: DeliveryWindow(start: now, end: a), destination: destination, travelMinutes: travelMinutes).available {
+                return a
+            }
+            a = a.addingTimeInterval(60)
+        }
+        return nil
+    }
+
+    /// The trip that serves commitment `id` in the kept plan, with its driver: the insertion plan when it
+    /// serves everything, else the reference plan when that does (one commitment per trip), else the
+    /// insertion plan as far as it goes.
+    public func trip(serving id: Int64) -> (driverID: String, trip: TimedTrip)? {
+        if !insertionServesAll && reference.servesAll {
+            guard let entry = reference.referenceTrips().first(where: { $0.id == id }),
+                let stop = stops[id]
+            else { return nil }
+            let trip = TripTiming.schedule(
+                [stop],
+                store: routes.store,
+                departure: entry.t0.timeIntervalSince1970 + rules.pickupDwell,
+                rules: rules,
+                travel: routes.travel
+            )
+            return (entry.shift.driverID, trip)
+        }
+        for plan in routes.shifts {
+            for trip in plan.trips where trip.stops.contains(where: { $0.id == id }) {
+                return (plan.shift.driverID, trip)
+            }
+        }
+        return nil
+    }
+
+    /// The candidate's id in a check: after every stored commitment.
+    static let candidateID = Int64.max
+}
