@@ -106,7 +106,9 @@ extension BookingService {
             }
             if windows != nil { windows = fine }
         }
-        let recheck = windows.map { capacity.booking(store: store, now: now, windows: $0, destination: order.destination, travelMinutes: order.travelMinutes) }
+        let recheck = windows.map {
+            capacity.booking(store: store, now: now, windows: $0, destination: order.destination, travelMinutes: order.travelMinutes)
+        }
         switch try await storage.updateOrder(order, expectedStatus: current.status, events: [], now: now, recheck: recheck) {
         case .updated(let o): return o
         case .statusChanged: throw BookingError.cannotUpdate

@@ -86,7 +86,11 @@ public struct Rescheduler: Sendable {
         let own = order.id + OrderRecord.commitmentIDOffset
         let others = commitments.filter { $0.id != own }
         let planner = capacity.planner(for: store, now: now, commitments: others)
-        if planner.evaluate(window: DeliveryWindow(start: order.windowStart, end: order.windowEnd), destination: order.destination, travelMinutes: order.travelMinutes).available {
+        if planner.evaluate(
+            window: DeliveryWindow(start: order.windowStart, end: order.windowEnd),
+            destination: order.destination,
+            travelMinutes: order.travelMinutes
+        ).available {
             return false
         }
         let candidates = SlotGrid(store: store).scheduledWindows(now: now).map(\.0).filter { $0.start >= order.windowStart }

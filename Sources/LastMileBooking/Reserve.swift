@@ -35,7 +35,13 @@ extension BookingService {
         let check: @Sendable ([Commitment]) -> Bool
         do {
             let store = try await requireStore(retailerID: option.retailerID, locationCode: option.locationCode)
-            check = capacity.fits(store: store, now: now, window: request.window, destination: option.destination, travelMinutes: option.travelMinutes)
+            check = capacity.fits(
+                store: store,
+                now: now,
+                window: request.window,
+                destination: option.destination,
+                travelMinutes: option.travelMinutes
+            )
         } catch let e as ServiceError where e == .storeNotAvailable {
             check = { _ in false }  // the store was deactivated since the listing
         }

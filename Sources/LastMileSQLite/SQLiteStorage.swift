@@ -346,7 +346,8 @@ public final class SQLiteStorage: Storage {
             next.revision = revision + 1
             let values = try next.databaseDictionary
             let changed = [
-                "status", "window_start", "window_end", "travel_minutes", "data", "revision", "driver_id", "busy_until", "dest_latitude", "dest_longitude",
+                "status", "window_start", "window_end", "travel_minutes", "data", "revision", "driver_id", "busy_until", "dest_latitude",
+                "dest_longitude",
             ]
             try db.execute(
                 sql: """

@@ -258,7 +258,10 @@ struct SandboxTests {
         #expect(commitments.compactMap(\.assignment?.driverID) == ["solo", "solo"])
     }
 
-    @Test("a multi-stop trip is taken as a whole: its staged orders go together, in the plan's order, and nothing waits in vain", arguments: Engine.available)
+    @Test(
+        "a multi-stop trip is taken as a whole: its staged orders go together, in the plan's order, and nothing waits in vain",
+        arguments: Engine.available
+    )
     func multiStopTrip(engine: Engine) async throws {
         let config = capacityConfigJSON.replacingOccurrences(of: #""max_orders_per_trip": 1,"#, with: #""max_orders_per_trip": 3,"#)
         let env = try await TestEnvironment(engine: engine, config: config, rateLimitOverride: 1_000_000)

@@ -152,7 +152,12 @@ struct MigrationTests {
         let stored = try #require(try await storage.order(retailerID: "r1", orderID: "o-1"))
         #expect(stored == expected)
         // v8: the order's address point is a column the capacity check reads (§2.0.5).
-        let commitments = try await storage.commitments(retailerID: "r1", locationCode: "S1", now: Date(timeIntervalSince1970: t0), excludingHoldOfUser: nil)
+        let commitments = try await storage.commitments(
+            retailerID: "r1",
+            locationCode: "S1",
+            now: Date(timeIntervalSince1970: t0),
+            excludingHoldOfUser: nil
+        )
         #expect(commitments.map(\.destination) == [GeoPoint(latitude: 37.7, longitude: -122.4), order.destination])
         let delivery = try #require(try await storage.callbackDeliveries(retailerID: "r1", orderID: "o-1", limit: 5).first)
         #expect(delivery.rowID == 77 && delivery.state == .pending && delivery.attempts == 1 && delivery.metadata == #"{"order_id":"o-1"}"#)

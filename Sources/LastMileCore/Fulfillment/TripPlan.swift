@@ -100,7 +100,9 @@ public struct TripPlan: Sendable, Equatable, Codable {
         var path = [Waypoint(point: store, at: compress(trip.departure))]
         for i in 0..<index {
             path.append(Waypoint(point: trip.stops[i].destination, at: compress(trip.arrivals[i])))
-            path.append(Waypoint(point: trip.stops[i].destination, at: compress(trip.handoffs[i].addingTimeInterval(Double(dropoffDwellMinutes) * 60))))
+            path.append(
+                Waypoint(point: trip.stops[i].destination, at: compress(trip.handoffs[i].addingTimeInterval(Double(dropoffDwellMinutes) * 60)))
+            )
         }
         let arrival = min(compress(trip.arrivals[index]), delivered)
         path.append(Waypoint(point: trip.stops[index].destination, at: arrival))

@@ -103,7 +103,11 @@ public enum TimeSlotBuilder {
         if q.withPriorityETA {
             let priorityEnd = Timestamp.ceilToMinute(max(q.now.addingTimeInterval(45 * 60), a))
             if priorityEnd <= standardEnd.addingTimeInterval(-30 * 60), priorityEnd <= close {
-                let plan = planner.evaluate(window: DeliveryWindow(start: q.now, end: priorityEnd), destination: destination, travelMinutes: q.travelMinutes)
+                let plan = planner.evaluate(
+                    window: DeliveryWindow(start: q.now, end: priorityEnd),
+                    destination: destination,
+                    travelMinutes: q.travelMinutes
+                )
                 if plan.available {
                     out.append(
                         SlotCandidate(
@@ -117,7 +121,11 @@ public enum TimeSlotBuilder {
             }
         }
         if q.withETA {
-            let plan = planner.evaluate(window: DeliveryWindow(start: q.now, end: standardEnd), destination: destination, travelMinutes: q.travelMinutes)
+            let plan = planner.evaluate(
+                window: DeliveryWindow(start: q.now, end: standardEnd),
+                destination: destination,
+                travelMinutes: q.travelMinutes
+            )
             if plan.available {
                 out.append(
                     SlotCandidate(
