@@ -12,14 +12,13 @@ public struct CapacityDispatcher: Sendable {
     /// The plan's driving time between two points (`est`, §2.0.3).
     public var travel: @Sendable (GeoPoint, GeoPoint) -> TimeInterval { TripCapacity.travel(capacity.estimator) }
 
+    /// The store's plan of all its commitments at `now`.
+    public func plan(for store: Store, now: Date) async throws -> TripCapacity {
+        try await capacity.planner(for: store, now: now, excludingHoldOfUser: nil)
+    }
+
     /// The trip the store's plan gives the order, with its driver; nil when the plan has no room for it.
     public func trip(for order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, trip: TimedTrip)? {
-        let commitments = try await capacity.storage.commitments(
-            retailerID: order.retailerID,
-            locationCode: order.locationCode,
-            now: now,
-            excludingHoldOfUser: nil
-        )
-        return capacity.planner(for: store, now: now, commitments: commitments).trip(serving: order.id + OrderRecord.commitmentIDOffset)
+        try await plan(for: store, now: now).trip(serving: order.id + OrderRecord.commitmentIDOffset)
     }
 }

@@ -3,6 +3,7 @@ import LastMileBooking
 import LastMileCore
 import LastMileStorage
 import Logging
+import Metrics
 
 /// Simulated drivers (development mode): accept staged orders and move them along the trip plan of §2.0.5
 /// on the service clock, reporting positions while delivering. `speedUp` compresses every planned duration
@@ -35,10 +36,14 @@ public struct DriverSimulator: Sendable {
         self.dispatcher = dispatcher
     }
 
-    /// Runs until cancelled, one pass per `interval`.
+    /// Runs until cancelled, one pass per `interval`. Each finished pass is counted
+    /// (`lastmile_simulated_driver_passes_total`): a benchmark that moves the test clock waits for a pass to
+    /// know that everything due by then has happened.
     public func run(interval: Duration = .milliseconds(500)) async {
+        let passes = Counter(label: "lastmile_simulated_driver_passes_total")
         while !Task.isCancelled {
             await tick()
+            passes.increment()
             try? await Task.sleep(for: interval)
         }
     }
@@ -57,10 +62,12 @@ public struct DriverSimulator: Sendable {
             do {
                 guard let store = try await progression.storage.store(retailerID: key.retailerID, locationCode: key.locationCode) else { continue }
                 let query = OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: key.retailerID, locationCode: key.locationCode)
+                // The store's plan, built once a pass and again only after a trip was taken.
+                var plan: TripCapacity?
                 try await progression.storage.forEachOrderPage(query) { page in
                     for order in page where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
                         do {
-                            if try await advance(order, at: store) { steps += 1 }
+                            if try await advance(order, at: store, plan: &plan) { steps += 1 }
                         } catch OrderProgression.Failure.lostRace {
                             continue
                         } catch {
@@ -76,11 +83,11 @@ public struct DriverSimulator: Sendable {
     }
 
     /// Takes the order's next step if its planned time has come.
-    func advance(_ order: OrderRecord, at store: Store) async throws -> Bool {
+    func advance(_ order: OrderRecord, at store: Store, plan storePlan: inout TripCapacity?) async throws -> Bool {
         let now = clocks.now(for: order.retailerID)
         switch order.status {
         case .staged:
-            return try await acceptTrip(of: order, at: store, now: now)
+            return try await acceptTrip(of: order, at: store, now: now, plan: &storePlan)
         case .acknowledgedForDelivery:
             guard let plan = order.plan, now >= plan.atStore else { return false }
             _ = try await progression.arriveAtStore(order, now: now)
@@ -119,9 +126,12 @@ public struct DriverSimulator: Sendable {
     /// planned again; the trip is timed anew without them, within its planned return. Without a plan for
     /// the order (no dispatcher, or no room left, e.g. its window passed) a store-wide simulated driver
     /// takes it alone at once, and `late_delivery` tells the retailer when it will arrive.
-    func acceptTrip(of order: OrderRecord, at store: Store, now: Date) async throws -> Bool {
+    func acceptTrip(of order: OrderRecord, at store: Store, now: Date, plan storePlan: inout TripCapacity?) async throws -> Bool {
         let rules = store.tripRules
-        if let dispatcher, let (driver, trip) = try await dispatcher.trip(for: order, store: store, now: now) {
+        if let dispatcher {
+            if storePlan == nil { storePlan = try await dispatcher.plan(for: store, now: now) }
+        }
+        if let dispatcher, let (driver, trip) = storePlan?.trip(serving: order.id + OrderRecord.commitmentIDOffset) {
             guard now >= trip.t0.addingTimeInterval(-Self.acceptLead) else { return false }
             let ready = try await progression.storage.allOrders(
                 OrderQuery(statuses: [.staged], retailerID: order.retailerID, locationCode: order.locationCode, driver: .none)
@@ -160,6 +170,7 @@ public struct DriverSimulator: Sendable {
                         continue  // another server took it; the rest of the trip is planned again
                     }
                 }
+                if taken > 0 { storePlan = nil }
                 return taken > 0
             }
         }

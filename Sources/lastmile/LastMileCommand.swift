@@ -96,6 +96,17 @@ struct Serve: AsyncParsableCommand {
         help: "Simulated drivers run their plans this many times faster than the service clock. Env: LASTMILE_SPEED_UP. Default 60."
     )
     var speedUp: Double?
+    @Option(
+        name: .customLong("simulate-interval"),
+        help: "Seconds between two passes of the simulated drivers (0.01 to 60). Env: LASTMILE_SIMULATE_INTERVAL. Default 0.5."
+    )
+    var simulateInterval: Double?
+    @Option(
+        name: .customLong("postal-directory"),
+        help:
+            "An operator's postal-code directory (CSV with the columns of the shipped us-zipcodes.csv) used instead of the shipped one. Env: LASTMILE_POSTAL_DIRECTORY."
+    )
+    var postalDirectory: String?
     @Flag(name: .customLong("no-demo"), help: "Do not load the demo retailer on first start in development mode.")
     var noDemo = false
     @Flag(
@@ -191,9 +202,17 @@ struct Serve: AsyncParsableCommand {
         if cfg.simulateDrivers && m != .development { throw ValidationError("--simulate-drivers is only allowed in development mode") }
         cfg.speedUp = speedUp ?? Environment.value("LASTMILE_SPEED_UP").flatMap(Double.init) ?? 60
         guard cfg.speedUp >= 1, cfg.speedUp <= 100_000 else { throw ValidationError("--speed-up must be from 1 to 100000") }
+        let interval = simulateInterval ?? Environment.value("LASTMILE_SIMULATE_INTERVAL").flatMap(Double.init) ?? 0.5
+        guard interval >= 0.01, interval <= 60 else { throw ValidationError("--simulate-interval must be from 0.01 to 60") }
+        cfg.simulateInterval = .milliseconds(Int64((interval * 1000).rounded()))
         cfg.retention = try Self.retentionPolicy(retain)
 
-        let directory = try Bootstrap.loadDirectory()
+        let directory: PostalDirectory
+        do {
+            directory = try Bootstrap.loadDirectory(path: postalDirectory ?? Environment.value("LASTMILE_POSTAL_DIRECTORY"))
+        } catch let e as ConfigFile.LoadError {
+            throw ValidationError(e.description)
+        }
         let storage = try db.open()
         let demo: Bool
         do {
@@ -297,7 +316,7 @@ struct Seed: AsyncParsableCommand {
     @Option(name: .customLong("allow-receiver-host"), help: "As for serve (repeatable).") var allowReceiverHost: [String] = []
 
     func run() async throws {
-        let directory = try Bootstrap.loadDirectory()
+        let directory = try Bootstrap.loadDirectory(path: Environment.value("LASTMILE_POSTAL_DIRECTORY"))
         var cfg = AppConfiguration()
         cfg.mode = try Environment.mode(mode)
         cfg.allowedReceiverHosts = allowReceiverHost + Environment.list("LASTMILE_ALLOW_RECEIVER_HOSTS")

@@ -43,6 +43,8 @@ public struct AppConfiguration: Sendable {
     public var simulateDrivers = false
     /// Simulated drivers run their plans this many times faster than the service clock.
     public var speedUp: Double = 60
+    /// How often simulated drivers look at the orders (each pass counts `lastmile_simulated_driver_passes_total`).
+    public var simulateInterval: Duration = .milliseconds(500)
     /// How long old rows are kept.
     public var retention = RetentionPolicy()
 
@@ -74,8 +76,15 @@ public struct AppConfiguration: Sendable {
 }
 
 public enum Bootstrap {
-    /// The shipped postal-code directory.
-    public static func loadDirectory() throws -> PostalDirectory {
+    /// The postal-code directory: the operator's own file (same columns as the shipped
+    /// `us-zipcodes.csv`) when `path` names one, else the shipped one.
+    public static func loadDirectory(path: String? = nil) throws -> PostalDirectory {
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigFile.LoadError(description: "cannot read the postal-code directory \(path)")
+            }
+            return try PostalDirectory.parseCSV(data)
+        }
         guard let url = Bundle.module.url(forResource: "us-zipcodes", withExtension: "csv") else {
             throw ConfigFile.LoadError(description: "the postal-code directory resource is missing")
         }

@@ -81,6 +81,7 @@ public func buildServer(
     let fleet = BackgroundWork(
         outbox: outbox,
         simulator: simulator,
+        simulateInterval: configuration.simulateInterval,
         rescheduler: Rescheduler(booking: service.booking, clocks: service.clocks),
         retention: RetentionJob(storage: storage, clock: clock, policy: configuration.retention, logger: logger)
     )
@@ -115,6 +116,7 @@ public func buildServer(
 struct BackgroundWork: Service {
     let outbox: CallbackOutbox
     let simulator: DriverSimulator?
+    let simulateInterval: Duration
     let rescheduler: Rescheduler
     let retention: RetentionJob
 
@@ -124,7 +126,7 @@ struct BackgroundWork: Service {
                 group.addTask { await outbox.run() }
                 group.addTask { await retention.run() }
                 group.addTask { await rescheduler.run() }
-                if let simulator { group.addTask { await simulator.run() } }
+                if let simulator { group.addTask { await simulator.run(interval: simulateInterval) } }
             }
         }
     }

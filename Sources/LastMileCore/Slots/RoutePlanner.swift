@@ -56,64 +56,128 @@ public struct RoutePlanner: Sendable {
     /// placed the least (their customers were given those plans; a later order joins without reshuffling
     /// them), then the one whose shift is back earliest, then the earliest shift.
     public func bestInsertion(_ stop: TripStop) -> (shift: Int, plan: ShiftPlan, trip: TimedTrip)? {
-        var best: (cost: (Double, Double, Date, Int), shift: Int, plan: ShiftPlan, trip: TimedTrip)?
+        var best: (cost: Cost, shift: Int, change: Change)?
         for (s, plan) in shifts.enumerated() {
             // A shift that ends before the window opens, or is busy past its end, cannot take it.
             guard plan.shift.end > stop.window.start, plan.freeAt <= stop.window.end else { continue }
-            let before = driving(plan)
-            var handoffs: [Int64: Date] = [:]
-            for trip in plan.trips {
-                for (i, placed) in trip.stops.enumerated() { handoffs[placed.id] = trip.handoffs[i] }
-            }
             for option in options(for: stop, in: plan) {
-                guard let retimed = retime(option.trips, in: plan) else { continue }
-                var moved = 0.0
-                for trip in retimed.trips {
-                    for (i, placed) in trip.stops.enumerated() {
-                        if let old = handoffs[placed.id] { moved += abs(trip.handoffs[i].timeIntervalSince(old)) }
-                    }
-                }
-                let cost = (driving(retimed) - before, moved, retimed.trips.last?.returnAt ?? retimed.freeAt, s)
-                if best == nil || cost < best!.cost {
-                    best = (cost, s, retimed, retimed.trips[option.tripIndex])
-                }
+                guard let change = retime(option, in: plan) else { continue }
+                let cost = Cost(
+                    driving: tripDriving(change.trips[0]) - (option.newTrip ? 0 : tripDriving(plan.trips[option.index])),
+                    moved: change.moved,
+                    back: change.back,
+                    shift: s
+                )
+                if best == nil || cost < best!.cost { best = (cost, s, change) }
             }
         }
-        return best.map { ($0.shift, $0.plan, $0.trip) }
+        guard let best else { return nil }
+        var plan = shifts[best.shift]
+        let change = best.change
+        plan.trips.replaceSubrange(change.replaced, with: change.trips)
+        return (best.shift, plan, change.trips[0])
     }
 
-    /// Every way to add `stop` to one shift: at each position of each trip with room, or as a trip of its own
-    /// before, between or after the others.
-    func options(for stop: TripStop, in plan: ShiftPlan) -> [(trips: [[TripStop]], tripIndex: Int)] {
-        let sequences = plan.trips.map(\.stops)
-        var out: [(trips: [[TripStop]], tripIndex: Int)] = []
-        for (t, stops) in sequences.enumerated() where stops.count < rules.maxOrdersPerTrip {
-            for position in 0...stops.count {
-                var changed = sequences
-                changed[t].insert(stop, at: position)
-                out.append((changed, t))
-            }
+    /// How an insertion is ranked (lexicographic; see `bestInsertion`).
+    struct Cost: Comparable {
+        var driving: Double, moved: Double, back: Date, shift: Int
+        static func < (a: Cost, b: Cost) -> Bool {
+            (a.driving, a.moved, a.back, a.shift) < (b.driving, b.moved, b.back, b.shift)
         }
-        for t in 0...sequences.count {
-            var changed = sequences
-            changed.insert([stop], at: t)
-            out.append((changed, t))
+    }
+
+    /// One way to add a stop to a shift: into trip `index` at `position`, or as a new trip before trip `index`.
+    struct Option {
+        var index: Int
+        var position: Int
+        var newTrip: Bool
+        var stops: [TripStop]
+    }
+
+    /// The trips an insertion retimes: `trips` replace `replaced` of the shift's trips (the first is the trip
+    /// that serves the new stop); `moved` is how far the handoffs already planned moved in all; `back` is
+    /// when the shift's last trip returns.
+    struct Change {
+        var replaced: Range<Int>
+        var trips: [TimedTrip]
+        var moved: Double
+        var back: Date
+    }
+
+    /// Every way to add `stop` to one shift that its window allows: at each position of each trip with room,
+    /// or as a trip of its own before, between or after the others. Trips that cannot reach the window are
+    /// skipped: those the driver cannot start before it closes, and shared trips whose stops close more than
+    /// the freshness limit before it opens.
+    func options(for stop: TripStop, in plan: ShiftPlan) -> [Option] {
+        var out: [Option] = []
+        let open = stop.window.start
+        let close = stop.window.end
+        for (t, trip) in plan.trips.enumerated() {
+            let free = t == 0 ? plan.freeAt : plan.trips[t - 1].returnAt
+            if free > close { break }  // this trip and every later one start too late
+            if trip.stops.count < rules.maxOrdersPerTrip,
+                let earliestClose = trip.stops.map(\.window.end).min(),
+                open.timeIntervalSince(earliestClose) <= rules.maxInVehicle
+            {
+                for position in 0...trip.stops.count {
+                    var stops = trip.stops
+                    stops.insert(stop, at: position)
+                    out.append(Option(index: t, position: position, newTrip: false, stops: stops))
+                }
+            }
+            out.append(Option(index: t, position: 0, newTrip: true, stops: [stop]))
+        }
+        if (plan.trips.last?.returnAt ?? plan.freeAt) <= close {
+            out.append(Option(index: plan.trips.count, position: 0, newTrip: true, stops: [stop]))
         }
         return out
     }
 
-    /// The shift with these trips, each timed from the return of the one before; nil when one cannot be served.
-    func retime(_ sequences: [[TripStop]], in plan: ShiftPlan) -> ShiftPlan? {
-        var result = plan
-        result.trips = []
-        var free = plan.freeAt
-        for stops in sequences {
-            guard let trip = TripTiming.time(stops, store: store, earliest: free, latestReturn: plan.shift.end, rules: rules, travel: travel)
-            else { return nil }
-            result.trips.append(trip)
-            free = trip.returnAt
+    /// The shift's trips from the changed one on, each timed from the return of the one before, until one is
+    /// timed as before (the rest is then unchanged); nil when one cannot be served.
+    func retime(_ option: Option, in plan: ShiftPlan) -> Change? {
+        let t = option.index
+        var free = t == 0 ? plan.freeAt : plan.trips[t - 1].returnAt
+        guard let first = time(option.stops, from: free, in: plan) else { return nil }
+        var trips = [first]
+        var moved = 0.0
+        if !option.newTrip {
+            let old = plan.trips[t]
+            for (i, s) in old.stops.enumerated() {
+                if let j = first.stops.firstIndex(where: { $0.id == s.id }) { moved += abs(first.handoffs[j].timeIntervalSince(old.handoffs[i])) }
+            }
         }
-        return result
+        free = first.returnAt
+        // The trips after the changed one, in their old order.
+        var next = option.newTrip ? t : t + 1
+        while next < plan.trips.count {
+            let old = plan.trips[next]
+            if free <= (next == 0 ? plan.freeAt : plan.trips[next - 1].returnAt) && old.t0 >= free {
+                break  // back no later than before: this trip and all after it keep their times
+            }
+            guard let trip = time(old.stops, from: free, in: plan) else { return nil }
+            for (i, h) in trip.handoffs.enumerated() { moved += abs(h.timeIntervalSince(old.handoffs[i])) }
+            trips.append(trip)
+            free = trip.returnAt
+            next += 1
+        }
+        let back = next < plan.trips.count ? plan.trips[plan.trips.count - 1].returnAt : free
+        return Change(replaced: t..<next, trips: trips, moved: moved, back: back)
+    }
+
+    func time(_ stops: [TripStop], from free: Date, in plan: ShiftPlan) -> TimedTrip? {
+        TripTiming.time(stops, store: store, earliest: free, latestReturn: plan.shift.end, rules: rules, travel: travel)
+    }
+
+    /// Driving time of one trip: store, each stop in turn, store.
+    func tripDriving(_ trip: TimedTrip) -> Double {
+        var here = store
+        var sum = 0.0
+        for stop in trip.stops {
+            sum += travel(here, stop.destination)
+            here = stop.destination
+        }
+        return sum + travel(here, store)
     }
 
     /// Total driving time of a shift's trips.
