@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Domain: no I/O.
@@ -100,7 +101,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"]),
+        .testTarget(
+            name: "LastMileCoreTests",
+            dependencies: ["LastMileCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "LastMileFleetTests", dependencies: ["LastMileFleet"]),
         .testTarget(
             name: "LastMileBookingTests",

@@ -51,8 +51,9 @@ public struct RoutePlanner: Sendable {
 
     /// Where `stop` would go, without placing it: the shift, its new plan, and the trip that serves `stop`.
     ///
-    /// Of the feasible insertions it takes the one that adds the least driving (room for later orders is
-    /// driving time not spent), then the one that moves the planned handoffs of the commitments already
+    /// Of the feasible insertions it takes the one that adds the least work (room for later orders is driver
+    /// time not spent): the added driving, plus the pickup dwell for a trip of its own or `seatCost` for a
+    /// seat in an existing trip; then the one that moves the planned handoffs of the commitments already
     /// placed the least (their customers were given those plans; a later order joins without reshuffling
     /// them), then the one whose shift is back earliest, then the earliest shift.
     public func bestInsertion(_ stop: TripStop) -> (shift: Int, plan: ShiftPlan, trip: TimedTrip)? {
@@ -63,7 +64,8 @@ public struct RoutePlanner: Sendable {
             for option in options(for: stop, in: plan) {
                 guard let change = retime(option, in: plan) else { continue }
                 let cost = Cost(
-                    driving: tripDriving(change.trips[0]) - (option.newTrip ? 0 : tripDriving(plan.trips[option.index])),
+                    work: tripDriving(change.trips[0])
+                        - (option.newTrip ? -rules.pickupDwell : tripDriving(plan.trips[option.index]) - Self.seatCost),
                     moved: change.moved,
                     back: change.back,
                     shift: s
@@ -78,11 +80,17 @@ public struct RoutePlanner: Sendable {
         return (best.shift, plan, change.trips[0])
     }
 
+    /// What taking a seat of an existing trip costs, in seconds of work: a seat is kept for a customer close
+    /// to the trip's other stops. Without it every new order joined any trip with room whose detour was
+    /// shorter than a trip of its own, filling seats with far-apart stops early in the day. Eight minutes was
+    /// the best of 0, 4, 8 and 12 on the capacity benchmark's heavy scenarios (BENCHMARKS.md).
+    static let seatCost: TimeInterval = 8 * 60
+
     /// How an insertion is ranked (lexicographic; see `bestInsertion`).
     struct Cost: Comparable {
-        var driving: Double, moved: Double, back: Date, shift: Int
+        var work: Double, moved: Double, back: Date, shift: Int
         static func < (a: Cost, b: Cost) -> Bool {
-            (a.driving, a.moved, a.back, a.shift) < (b.driving, b.moved, b.back, b.shift)
+            (a.work, a.moved, a.back, a.shift) < (b.work, b.moved, b.back, b.shift)
         }
     }
 

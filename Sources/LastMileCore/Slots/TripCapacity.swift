@@ -127,6 +127,28 @@ public struct TripCapacity: Sendable {
         return nil
     }
 
+    /// The kept plan, shift by shift (see `trip(serving:)`): each shift's trips in order, and when its driver
+    /// is free to start the first (shift start, now, or the return of an accepted trip).
+    public var keptPlan: [RoutePlanner.ShiftPlan] {
+        guard !insertionServesAll && reference.servesAll else { return routes.shifts }
+        let byShift = Dictionary(grouping: reference.referenceTrips(), by: { $0.shift.driverID + "@" + Timestamp.format($0.shift.start) })
+        return routes.shifts.map { plan in
+            var kept = plan
+            kept.trips = (byShift[plan.shift.driverID + "@" + Timestamp.format(plan.shift.start)] ?? []).compactMap { entry in
+                stops[entry.id].map { stop in
+                    TripTiming.schedule(
+                        [stop],
+                        store: routes.store,
+                        departure: entry.t0.timeIntervalSince1970 + rules.pickupDwell,
+                        rules: rules,
+                        travel: routes.travel
+                    )
+                }
+            }
+            return kept
+        }
+    }
+
     /// The candidate's id in a check: after every stored commitment.
     static let candidateID = Int64.max
 }
