@@ -38,15 +38,59 @@ public struct RoutePlanner: Sendable {
         }
     }
 
-    /// Places `stop` where it adds the least driving; false (and nothing changes) when it fits nowhere.
+    /// Places `stop` where it adds the least work, or else makes room for it by moving one placed stop (see
+    /// `withEjection`); false (and nothing changes) when neither works.
     @discardableResult
     public mutating func insert(_ stop: TripStop) -> Bool {
-        guard let best = bestInsertion(stop) else {
-            unplaced.append(stop.id)
-            return false
+        if let best = bestInsertion(stop) {
+            shifts[best.shift] = best.plan
+            return true
         }
-        shifts[best.shift] = best.plan
-        return true
+        if let moved = withEjection(stop) {
+            self = moved
+            return true
+        }
+        unplaced.append(stop.id)
+        return false
+    }
+
+    /// The plan with `stop` placed after moving one placed stop elsewhere, when `stop` fits nowhere as the plan
+    /// is: tries each stop of the trips around `stop`'s window (an hour either side), in plan order, takes it
+    /// out, places `stop`, and places the taken stop again; the first that works is the answer.
+    public func withEjection(_ stop: TripStop) -> RoutePlanner? {
+        let from = stop.window.start.addingTimeInterval(-3600)
+        let to = stop.window.end.addingTimeInterval(3600)
+        for (s, plan) in shifts.enumerated() {
+            for (t, trip) in plan.trips.enumerated() where trip.t0 <= to && trip.returnAt >= from {
+                for ejected in trip.stops {
+                    var sequences = plan.trips.map(\.stops)
+                    sequences[t].removeAll { $0.id == ejected.id }
+                    if sequences[t].isEmpty { sequences.remove(at: t) }
+                    guard let without = retimed(sequences, in: plan) else { continue }
+                    var attempt = self
+                    attempt.shifts[s] = without
+                    guard let placed = attempt.bestInsertion(stop) else { continue }
+                    attempt.shifts[placed.shift] = placed.plan
+                    guard let replaced = attempt.bestInsertion(ejected) else { continue }
+                    attempt.shifts[replaced.shift] = replaced.plan
+                    return attempt
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A shift with these trips, each timed from the return of the one before; nil when one cannot be served.
+    func retimed(_ sequences: [[TripStop]], in plan: ShiftPlan) -> ShiftPlan? {
+        var result = plan
+        result.trips = []
+        var free = plan.freeAt
+        for stops in sequences {
+            guard let trip = time(stops, from: free, in: plan) else { return nil }
+            result.trips.append(trip)
+            free = trip.returnAt
+        }
+        return result
     }
 
     /// Where `stop` would go, without placing it: the shift, its new plan, and the trip that serves `stop`.

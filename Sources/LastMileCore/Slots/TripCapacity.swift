@@ -75,16 +75,20 @@ public struct TripCapacity: Sendable {
     /// Whether a candidate with this window and destination fits on top of every commitment, with the plan's
     /// `t0` for it (the handoff time), its arrival and its driver.
     public func evaluate(window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> PlanOutcome {
-        if insertionServesAll,
-            let best = routes.bestInsertion(TripStop(id: Self.candidateID, window: window, destination: destination)),
-            let index = best.trip.stops.firstIndex(where: { $0.id == Self.candidateID })
-        {
-            return PlanOutcome(
-                available: true,
-                handoff: best.trip.t0,
-                arrival: best.trip.arrivals[index],
-                driverID: routes.shifts[best.shift].shift.driverID
-            )
+        let candidate = TripStop(id: Self.candidateID, window: window, destination: destination)
+        if insertionServesAll {
+            var found: (driverID: String, trip: TimedTrip)?
+            if let best = routes.bestInsertion(candidate) {
+                found = (routes.shifts[best.shift].shift.driverID, best.trip)
+            } else if let moved = routes.withEjection(candidate) {
+                found =
+                    moved.shifts.lazy.compactMap { plan in
+                        plan.trips.first { $0.stops.contains { $0.id == Self.candidateID } }.map { (plan.shift.driverID, $0) }
+                    }.first
+            }
+            if let (driver, trip) = found, let index = trip.stops.firstIndex(where: { $0.id == Self.candidateID }) {
+                return PlanOutcome(available: true, handoff: trip.t0, arrival: trip.arrivals[index], driverID: driver)
+            }
         }
         return reference.evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
     }
