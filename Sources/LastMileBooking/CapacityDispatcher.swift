@@ -17,6 +17,16 @@ public struct CapacityDispatcher: Sendable {
         try await capacity.planner(for: store, now: now, excludingHoldOfUser: nil)
     }
 
+    /// The store's commitments at `now` (orders and active holds).
+    public func commitments(for store: Store, now: Date) async throws -> [Commitment] {
+        try await capacity.storage.commitments(retailerID: store.retailerID, locationCode: store.locationCode, now: now, excludingHoldOfUser: nil)
+    }
+
+    /// The store's plan of these commitments at `now`.
+    public func plan(for store: Store, commitments: [Commitment], now: Date) -> TripCapacity {
+        capacity.planner(for: store, now: now, commitments: commitments)
+    }
+
     /// The trip the store's plan gives the order, with its driver; nil when the plan has no room for it.
     public func trip(for order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, trip: TimedTrip)? {
         try await plan(for: store, now: now).trip(serving: order.id + OrderRecord.commitmentIDOffset)

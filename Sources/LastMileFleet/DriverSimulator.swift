@@ -4,6 +4,7 @@ import LastMileCore
 import LastMileStorage
 import Logging
 import Metrics
+import Synchronization
 
 /// Simulated drivers (development mode): accept staged orders and move them along the trip plan of §2.0.5
 /// on the service clock, reporting positions while delivering. `speedUp` compresses every planned duration
@@ -16,6 +17,9 @@ public struct DriverSimulator: Sendable {
     let speedUp: Double
     let logger: Logger
     let dispatcher: CapacityDispatcher?
+    /// Per store, the commitments its plan was last built from and when the first of its trips is due: until
+    /// then, with the same commitments, a pass builds no plan (time alone only moves trips later).
+    let due = DueTimes()
 
     /// `dispatcher` picks the driver and the earliest pickup from the store's capacity plan; without one
     /// (or when the plan has no room any more, e.g. the window has passed) a store-wide simulated driver
@@ -63,7 +67,7 @@ public struct DriverSimulator: Sendable {
                 guard let store = try await progression.storage.store(retailerID: key.retailerID, locationCode: key.locationCode) else { continue }
                 let query = OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: key.retailerID, locationCode: key.locationCode)
                 // The store's plan, built once a pass and again only after a trip was taken.
-                var plan: TripCapacity?
+                var plan: PassPlan = .notBuilt
                 try await progression.storage.forEachOrderPage(query) { page in
                     for order in page where order.batchID == nil && (order.driverID == nil || order.simulatedDriver == true) {
                         do {
@@ -83,7 +87,7 @@ public struct DriverSimulator: Sendable {
     }
 
     /// Takes the order's next step if its planned time has come.
-    func advance(_ order: OrderRecord, at store: Store, plan storePlan: inout TripCapacity?) async throws -> Bool {
+    func advance(_ order: OrderRecord, at store: Store, plan storePlan: inout PassPlan) async throws -> Bool {
         let now = clocks.now(for: order.retailerID)
         switch order.status {
         case .staged:
@@ -126,12 +130,24 @@ public struct DriverSimulator: Sendable {
     /// planned again; the trip is timed anew without them, within its planned return. Without a plan for
     /// the order (no dispatcher, or no room left, e.g. its window passed) a store-wide simulated driver
     /// takes it alone at once, and `late_delivery` tells the retailer when it will arrive.
-    func acceptTrip(of order: OrderRecord, at store: Store, now: Date, plan storePlan: inout TripCapacity?) async throws -> Bool {
+    func acceptTrip(of order: OrderRecord, at store: Store, now: Date, plan storePlan: inout PassPlan) async throws -> Bool {
         let rules = store.tripRules
-        if let dispatcher {
-            if storePlan == nil { storePlan = try await dispatcher.plan(for: store, now: now) }
+        if let dispatcher, case .notBuilt = storePlan {
+            let commitments = try await dispatcher.commitments(for: store, now: now)
+            let key = store.retailerID + "\u{0}" + store.locationCode
+            let fingerprint = DueTimes.fingerprint(commitments)
+            if let known = due.get(key), known.fingerprint == fingerprint, now < known.due {
+                storePlan = .nothingDue
+            } else {
+                let plan = dispatcher.plan(for: store, commitments: commitments, now: now)
+                storePlan = .built(plan)
+                due.set(key, (fingerprint, Self.firstDue(plan, now: now)))
+            }
         }
-        if let dispatcher, let (driver, trip) = storePlan?.trip(serving: order.id + OrderRecord.commitmentIDOffset) {
+        if case .nothingDue = storePlan { return false }
+        var planned: (driverID: String, trip: TimedTrip)?
+        if case .built(let plan) = storePlan { planned = plan.trip(serving: order.id + OrderRecord.commitmentIDOffset) }
+        if let dispatcher, let (driver, trip) = planned {
             guard now >= trip.t0.addingTimeInterval(-Self.acceptLead) else { return false }
             let ready = try await progression.storage.allOrders(
                 OrderQuery(statuses: [.staged], retailerID: order.retailerID, locationCode: order.locationCode, driver: .none)
@@ -170,7 +186,7 @@ public struct DriverSimulator: Sendable {
                         continue  // another server took it; the rest of the trip is planned again
                     }
                 }
-                if taken > 0 { storePlan = nil }
+                if taken > 0 { storePlan = .notBuilt }
                 return taken > 0
             }
         }
@@ -186,5 +202,47 @@ public struct DriverSimulator: Sendable {
         )
         _ = try await progression.accept(simulated, driverID: Self.driverPrefix + store.locationCode, plan: plan, now: now)
         return true
+    }
+
+    /// When the first trip carrying an order is due (its pickup less the lead); now when an order has no trip.
+    static func firstDue(_ plan: TripCapacity, now: Date) -> Date {
+        guard plan.insertionServesAll || plan.reference.servesAll else { return now }
+        var first = Date.distantFuture
+        for shift in plan.keptPlan {
+            for trip in shift.trips where trip.stops.contains(where: { $0.id >= OrderRecord.commitmentIDOffset }) {
+                first = min(first, trip.t0.addingTimeInterval(-acceptLead))
+            }
+        }
+        return first
+    }
+}
+
+/// What a pass knows of a store's plan.
+enum PassPlan {
+    case notBuilt
+    /// The commitments are those of a plan whose first trip is not due yet.
+    case nothingDue
+    case built(TripCapacity)
+}
+
+/// Per store: a fingerprint of the commitments a plan was built from, and when its first trip is due.
+final class DueTimes: Sendable {
+    private let entries = Mutex<[String: (fingerprint: Int, due: Date)]>([:])
+
+    func get(_ key: String) -> (fingerprint: Int, due: Date)? { entries.withLock { $0[key] } }
+    func set(_ key: String, _ value: (fingerprint: Int, due: Date)) { entries.withLock { $0[key] = value } }
+
+    static func fingerprint(_ commitments: [Commitment]) -> Int {
+        var hasher = Hasher()
+        for c in commitments.sorted(by: { $0.id < $1.id }) {
+            hasher.combine(c.id)
+            hasher.combine(c.windowStart)
+            hasher.combine(c.windowEnd)
+            hasher.combine(c.destination.latitude)
+            hasher.combine(c.destination.longitude)
+            hasher.combine(c.assignment?.driverID)
+            hasher.combine(c.assignment?.busyUntil)
+        }
+        return hasher.finalize()
     }
 }

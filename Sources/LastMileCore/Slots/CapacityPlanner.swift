@@ -224,10 +224,10 @@ public struct CapacityPlanner: Sendable {
     private func travelMinutesSeconds(_ m: Int) -> Double { Double(m * 60) }
 
     /// The ids of the unassigned commitments the check counts (those some idle driver could serve).
-    var counted: [Int64] { queue.map(\.id) }
+    public var counted: [Int64] { queue.map(\.id) }
 
     /// Whether the reference procedure serves every counted commitment.
-    var servesAll: Bool { baselineFailure == nil }
+    public var servesAll: Bool { baselineFailure == nil }
 
     /// The reference procedure's own plan, one commitment per trip: for each counted commitment its shift and
     /// its `t0` (empty past the first commitment it cannot place).
