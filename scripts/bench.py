@@ -84,6 +84,8 @@ DRIVERS, USERS = 20, 400
 config = {"retailers": [{"id": "bench", "oauth_clients": [{"client_id": "bench", "client_secret": "bench-client-secret-1"}],
     "stores": [{"location_code": "B-1", "name": "Bench", "address": {"address_line_1": "101 Spear St", "postal_code": "94105"},
                 "latitude": 37.7920, "longitude": -122.3934, "scheduling_horizon_days": 1, "delivery_hours": {"default": "08:00-21:00"},
+                # One order a trip: every booking goes to one address, and the overbooking count needs the exact capacity.
+                "max_orders_per_trip": 1,
                 "driver_shifts": [{"driver_id": f"d{i}", "start": "08:00", "end": "21:00"} for i in range(DRIVERS)]}]}]}
 cfg = os.path.join(WORK, "bench.json"); json.dump(config, open(cfg, "w"))
 # One 2-hour window, 2 minutes away, 14-minute trips: each driver fits arrivals at +0, +14, …, +112 → 9.

@@ -23,18 +23,19 @@ ZONE_OFFSET = "-08:00"                      # America/Los_Angeles in late Novemb
 DAY_BEFORE, DAY = "2026-11-23", "2026-11-24"
 PICKUP, DROPOFF = 5 * 60, 5 * 60
 SHIFT = (8, 21)
-PYVRP_SECONDS = float(os.environ.get("BENCH_PYVRP_SECONDS", "10"))
+PYVRP_SECONDS = float(os.environ.get("BENCH_PYVRP_SECONDS", "10"))   # per solve, plus 0.02 s per request
 ENGINES = os.environ.get("BENCH_ENGINES", "sqlite,postgres").split(",")
 
-# (name, radius in miles, drivers, requests): demand from light to several times what the fleet can carry.
+# (name, radius in miles, drivers, requests): radii 1-8 mi, fleets 2-10 drivers, demand from about 1.5 to 3.5 times
+# what the fleet carries one order per trip (capacity is what is measured, so every scenario is busy).
 SCENARIOS = [
-    ("r1-d2-light", 1.0, 2, 60),
-    ("r2-d3-heavy", 2.0, 3, 240),
-    ("r4-d3-heavy", 4.0, 3, 300),
-    ("r4-d5-medium", 4.0, 5, 200),
-    ("r6-d8-heavy", 6.0, 8, 400),
-    ("r8-d4-medium", 8.0, 4, 150),
-    ("r3-d20-heavy", 3.0, 20, 900),
+    ("r1-d2", 1.0, 2, 200),
+    ("r2-d3", 2.0, 3, 240),
+    ("r4-d3", 4.0, 3, 300),
+    ("r4-d5", 4.0, 5, 250),
+    ("r6-d8", 6.0, 8, 400),
+    ("r8-d4", 8.0, 4, 150),
+    ("r3-d10", 3.0, 10, 600),
 ]
 if os.environ.get("BENCH_SCENARIOS"):
     wanted = os.environ["BENCH_SCENARIOS"].split(",")
@@ -185,18 +186,30 @@ def simulate_day(engine, db, directory, accepted):
     simulated drivers (speed-up 1), waiting for two full passes after each minute. Returns (late, undelivered)."""
     srv = Server(db, directory, ["--simulate-drivers", "true", "--speed-up", "1", "--simulate-interval", "0.01"])
     try:
-        tok = call(srv.port, "POST", "/v2/oauth/token", {"client_id": "bench", "client_secret": "bench-client-secret-1",
-                                                         "grant_type": "client_credentials"})[1]["access_token"]
-        call(srv.port, "POST", "/v2/fulfillment_sandbox/clock", {"now": iso(DAY_BEFORE, 23)}, tok)
+        def new_token():
+            return call(srv.port, "POST", "/v2/oauth/token", {"client_id": "bench", "client_secret": "bench-client-secret-1",
+                                                             "grant_type": "client_credentials"})[1]["access_token"]
+        tok = new_token()
+
+        def set_clock(now):
+            nonlocal tok
+            st, body = call(srv.port, "POST", "/v2/fulfillment_sandbox/clock", {"now": now}, tok)
+            if st == 401:           # tokens live 24 hours of service time: the day outlives the first one
+                tok = new_token()
+                st, body = call(srv.port, "POST", "/v2/fulfillment_sandbox/clock", {"now": now}, tok)
+            if st != 200: raise RuntimeError(f"moving the test clock to {now} failed: {st} {body}")
+
+        set_clock(iso(DAY_BEFORE, 23))
         for o in accepted:
             st, _ = call(srv.port, "POST", f"/v2/fulfillment/users/{o['user']}/orders/{o['order_id']}/staged", {"bags_count": 1}, tok)
             if st != 200: raise RuntimeError(f"staging {o['order_id']} failed: {st}")
         start, end = epoch(iso(DAY, SHIFT[0] - 1)), epoch(iso(DAY, SHIFT[1])) + 1800
         for t in range(start, end + 1, 60):
-            call(srv.port, "POST", "/v2/fulfillment_sandbox/clock", {"now": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))}, tok)
+            set_clock(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)))
             before = srv.passes()
             deadline = time.monotonic() + 30
             while srv.passes() < before + 2 and time.monotonic() < deadline: time.sleep(0.005)
+            if srv.passes() < before + 2: raise RuntimeError("the simulated drivers stopped passing")
     finally:
         srv.stop()
     return lateness(engine, db, accepted)
@@ -251,7 +264,7 @@ def pyvrp_bound(customers, drivers, per_trip):
                 m.add_edge(a, b, distance=d, duration=d)
     m.add_vehicle_type(num_available=drivers, capacity=[per_trip], tw_early=SHIFT[0] * 3600, tw_late=SHIFT[1] * 3600,
                        reload_depots=[depot], start_depot=depot, end_depot=depot)
-    result = m.solve(stop=MaxRuntime(PYVRP_SECONDS), seed=1, display=False)
+    result = m.solve(stop=MaxRuntime(PYVRP_SECONDS + 0.02 * len(customers)), seed=1, display=False)
     best = result.best
     return best.num_clients() if best.is_feasible() else None
 
@@ -288,10 +301,25 @@ def main():
     ratios = [r["k3"] / r["k1"] for r in rows if r["k1"]]
     shares = [r["k3"] / r["pyvrp"] for r in rows if r["pyvrp"]]
     latencies.sort()
-    summary = {"mean_k3_over_k1": statistics.mean(ratios), "mean_k3_over_pyvrp": statistics.mean(shares),
+    summary = {"mean_k3_over_k1": statistics.mean(ratios), "total_k3_over_k1": totals["k3"] / totals["k1"],
+               "mean_k3_over_pyvrp": statistics.mean(shares) if shares else None,
                "listing_p50_ms": latencies[len(latencies) // 2], "listing_p99_ms": latencies[int(len(latencies) * 0.99)],
                "listings": len(latencies)}
-    print(json.dumps({"scenarios": rows, "summary": summary}, indent=1))
+    json.dump({"scenarios": rows, "summary": summary}, open(os.path.join(WORK, "results.json"), "w"), indent=1)
+    # The table BENCHMARKS.md shows.
+    sims = [e for e in ENGINES]
+    print("| scenario (radius, drivers, requests) | 1 a trip | 3 a trip | × | PyVRP (3) | % of PyVRP | per driver-hour (1 → 3) | "
+          + " | ".join(f"late / undelivered, {e}" for e in sims) + " |")
+    print("|---|---|---|---|---|---|---|" + "---|" * len(sims))
+    for r in rows:
+        late = " | ".join(f"{r.get('late_' + e, '–')} / {r.get('undelivered_' + e, '–')}" for e in sims)
+        share = f"{100 * r['k3'] / r['pyvrp']:.0f} %" if r["pyvrp"] else "–"
+        print(f"| {r['scenario']} ({r['radius']:g} mi, {r['drivers']}, {r['requests']}) | {r['k1']} | {r['k3']} | {r['k3'] / r['k1']:.2f} | "
+              f"{r['pyvrp'] or '–'} | {share} | {r['per_driver_hour_k1']:.2f} → {r['per_driver_hour_k3']:.2f} | {late} |")
+    print(f"\nMean × over scenarios {summary['mean_k3_over_k1']:.2f} (all orders: {summary['total_k3_over_k1']:.2f}); "
+          f"mean share of PyVRP {100 * (summary['mean_k3_over_pyvrp'] or 0):.0f} %; engines agree on every scenario: "
+          f"{all(r['engines_agree'] for r in rows)}; list time slots (client side, the whole request) p50 "
+          f"{summary['listing_p50_ms']:.1f} ms, p99 {summary['listing_p99_ms']:.1f} ms over {summary['listings']} listings.")
 
 
 if __name__ == "__main__":
