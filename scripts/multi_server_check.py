@@ -8,7 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 PORTS = [int(p) for p in sys.argv[1:3]]
 # Optional third port: the nginx load balancer in front of both; traffic is spread over all three.
 ROUTES = [int(p) for p in sys.argv[1:4]]
-CAPACITY = 9          # one driver, 14-minute trips, 01:00–03:00Z window (see the config in scripts/multi-server-check)
+# One driver, up to three orders a trip, every order to the same point 2 minutes away (1 minute between
+# stops), the 01:00–03:00Z window: a trip hands off at h, h+6, h+12 and is back at h+19, so the next trip's
+# first handoff is at h+26. Trips start handing off at 01:00, 01:26, 01:52, 02:18 and 02:44 (last handoff
+# 02:56): 5 trips of 3 (see the config in scripts/multi-server-check).
+CAPACITY = 15
 USERS = 60
 
 def call(port, method, path, body=None, token=None):

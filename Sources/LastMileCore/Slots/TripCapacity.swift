@@ -5,8 +5,8 @@ import Foundation
 ///
 /// **The plan** is recomputed from the stored commitments, never stored: the unassigned commitments some idle
 /// driver could serve are inserted one by one in the order they were made (creation time, then id) by the
-/// `RoutePlanner`, on top of the trips drivers have accepted (fixed, their drivers busy until the planned
-/// return). A new candidate is the newest commitment, so the plan that admits it is exactly the plan every
+/// `RoutePlanner` (which, when nothing fits, may move one placed stop to make room), on top of the trips
+/// drivers have accepted (fixed, their drivers busy until the planned return). A new candidate is the newest commitment, so the plan that admits it is exactly the plan every
 /// later recomputation starts from: what was checked at booking is what dispatch follows, on any server.
 ///
 /// **Completeness**: when insertion cannot place a commitment, the contract's reference procedure (one
