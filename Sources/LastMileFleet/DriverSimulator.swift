@@ -131,7 +131,6 @@ public struct DriverSimulator: Sendable {
     /// the order (no dispatcher, or no room left, e.g. its window passed) a store-wide simulated driver
     /// takes it alone at once, and `late_delivery` tells the retailer when it will arrive.
     func acceptTrip(of order: OrderRecord, at store: Store, now: Date, plan storePlan: inout PassPlan) async throws -> Bool {
-        let rules = store.tripRules
         if let dispatcher, case .notBuilt = storePlan {
             let commitments = try await dispatcher.commitments(for: store, now: now)
             let key = store.retailerID + "\u{0}" + store.locationCode
@@ -149,45 +148,25 @@ public struct DriverSimulator: Sendable {
         if case .built(let plan) = storePlan { planned = plan.trip(serving: order.id + OrderRecord.commitmentIDOffset) }
         if let dispatcher, let (driver, trip) = planned {
             guard now >= trip.t0.addingTimeInterval(-Self.acceptLead) else { return false }
-            let ready = try await progression.storage.allOrders(
-                OrderQuery(statuses: [.staged], retailerID: order.retailerID, locationCode: order.locationCode, driver: .none)
-            )
-            .filter { $0.batchID == nil }
-            let byStop = Dictionary(ready.map { ($0.id + OrderRecord.commitmentIDOffset, $0) }, uniquingKeysWith: { a, _ in a })
-            let stops = trip.stops.filter { byStop[$0.id] != nil }
-            let timed =
-                stops.count == trip.stops.count
-                ? trip
-                : TripTiming.time(
-                    stops,
+            let taken = try await TripAcceptance(progression: progression, dispatcher: dispatcher).take(
+                trip,
+                driverID: driver,
+                store: store,
+                now: now,
+                simulated: true
+            ) { index, timed in
+                TripPlan.plan(
+                    stop: index,
+                    of: timed,
                     store: store.point,
-                    earliest: max(now, trip.t0),
-                    latestReturn: trip.returnAt,
-                    rules: rules,
-                    travel: dispatcher.travel
+                    acceptedAt: now,
+                    dropoffDwellMinutes: store.dropoffDwellMinutes,
+                    speedUp: speedUp
                 )
-            if let timed {
-                var taken = 0
-                for (i, stop) in timed.stops.enumerated() {
-                    guard var o = byStop[stop.id] else { continue }
-                    o.simulatedDriver = true
-                    let plan = TripPlan.plan(
-                        stop: i,
-                        of: timed,
-                        store: store.point,
-                        acceptedAt: now,
-                        dropoffDwellMinutes: store.dropoffDwellMinutes,
-                        speedUp: speedUp
-                    )
-                    do {
-                        _ = try await progression.accept(o, driverID: driver, plan: plan, now: now)
-                        taken += 1
-                    } catch OrderProgression.Failure.lostRace {
-                        continue  // another server took it; the rest of the trip is planned again
-                    }
-                }
-                if taken > 0 { storePlan = .notBuilt }
-                return taken > 0
+            }
+            if !taken.isEmpty {
+                storePlan = .notBuilt
+                return true
             }
         }
         var simulated = order

@@ -7,7 +7,7 @@ import LastMileStorage
 /// step. Every step goes through `OrderProgression`, so callbacks are those of §2.0.9.
 public struct DriverWorkflow: Sendable {
     let booking: BookingService
-    var storage: any Storage { booking.storage }
+    public var storage: any Storage { booking.storage }
     public var progression: OrderProgression { booking.progression }
 
     public init(booking: BookingService) { self.booking = booking }
@@ -28,6 +28,76 @@ public struct DriverWorkflow: Sendable {
             OrderQuery(statuses: OrderRecord.inFulfillment, retailerID: retailerID, driver: .is_(driverID))
         )
         return try await withStores(mine, retailerID: retailerID)
+    }
+
+    /// A trip the store's plan gives this driver and that no driver has taken yet, with its orders by stop
+    /// (holds, tentative stops, have no order).
+    public struct PlannedTrip: Sendable {
+        public var id: String
+        public var store: Store
+        public var trip: TimedTrip
+        public var orders: [Int64: OrderRecord]
+    }
+
+    /// The driver's planned trips at every store of the retailer, earliest pickup first (§2.0.5): the trips
+    /// of shifts with the driver's id in each store's current plan that carry at least one order.
+    public func trips(retailerID: String, driverID: String, now: Date) async throws -> [PlannedTrip] {
+        let dispatcher = CapacityDispatcher(booking: booking)
+        var out: [PlannedTrip] = []
+        for store in try await storage.stores(retailerID: retailerID) where store.isAvailableForLastMile {
+            let plan = try await dispatcher.plan(for: store, now: now)
+            let mine = plan.keptPlan.filter { $0.shift.driverID == driverID }.flatMap(\.trips)
+                .filter { $0.stops.contains { $0.id >= OrderRecord.commitmentIDOffset } }
+            guard !mine.isEmpty else { continue }
+            let open = try await storage.allOrders(
+                OrderQuery(statuses: [.brandNew, .staged, .rescheduled], retailerID: retailerID, locationCode: store.locationCode, driver: .none)
+            )
+            let byStop = Dictionary(open.map { ($0.id + OrderRecord.commitmentIDOffset, $0) }, uniquingKeysWith: { a, _ in a })
+            for trip in mine {
+                out.append(
+                    PlannedTrip(
+                        id: TripAcceptance.id(of: trip),
+                        store: store,
+                        trip: trip,
+                        orders: byStop.filter { id, _ in
+                            trip.stops.contains { $0.id == id }
+                        }
+                    )
+                )
+            }
+        }
+        return out.sorted { ($0.trip.t0, $0.id) < ($1.trip.t0, $1.id) }
+    }
+
+    /// Takes one of the driver's planned trips as a whole: its staged orders, in the plan's order
+    /// (`acknowledged_for_delivery` and `at_store_eta` each, `late_delivery` where reaching the store in
+    /// `minutesToStore` makes the trip miss a window). 404 when the plan has no such trip for this driver
+    /// any more (read the trips again), 400 when none of its orders is staged yet.
+    public func acceptTrip(id: String, retailerID: String, driverID: String, minutesToStore: Int, now: Date) async throws -> [OrderRecord] {
+        guard let planned = try await trips(retailerID: retailerID, driverID: driverID, now: now).first(where: { $0.id == id }) else {
+            throw ServiceError.notFound
+        }
+        let store = planned.store
+        let atStore = now.addingTimeInterval(Double(minutesToStore) * 60)
+        let taken = try await TripAcceptance(progression: progression, dispatcher: CapacityDispatcher(booking: booking)).take(
+            planned.trip,
+            driverID: driverID,
+            store: store,
+            now: now,
+            atStore: atStore,
+            simulated: false
+        ) { index, timed in
+            TripPlan.plan(
+                stop: index,
+                of: timed,
+                store: store.point,
+                acceptedAt: now,
+                atStore: atStore,
+                dropoffDwellMinutes: store.dropoffDwellMinutes
+            )
+        }
+        if taken.isEmpty { throw ServiceError.state("No order of this trip is staged yet") }
+        return taken
     }
 
     /// A step a driver reports (§2.0.9): each moves the order through `OrderProgression`.

@@ -112,3 +112,66 @@ struct DriverAPITests {
         #expect(late["new_window"]?["ends_at"]?.stringValue.map { $0 > "2025-06-11T03:00:00Z" } == true, "\(late)")
     }
 }
+
+@Suite("Driver API: planned trips (§2.0.5, project addition)")
+struct DriverTripTests {
+    @Test("a driver sees its planned trip with the stops in order and takes it as a whole; unstaged orders stay behind", arguments: Engine.available)
+    func takesATrip(engine: Engine) async throws {
+        // drv-1 has a shift at SF-001, so the store's plan gives it trips; drv-2 has none.
+        let config = CallbackReceiver.config(port: 9, drivers: true).replacingOccurrences(
+            of: #"{ "location_code": "SF-001", "name": "Example Market SoMa","#,
+            with:
+                #"{ "location_code": "SF-001", "name": "Example Market SoMa", "driver_shifts": [ { "driver_id": "drv-1", "start": "08:00", "end": "21:00" } ],"#
+        )
+        let env = try await TestEnvironment(engine: engine, now: dispatchNow, config: config)
+        try await env.run { c in
+            let retailer = try await c.token()
+            let driver = try await c.token("drv-1", "driver-client-secret-1")
+            let other = try await c.token("drv-2", "driver-client-secret-2")
+            for id in ["D-1", "D-2"] { #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: retailer, dispatchBody(id)).status == .ok) }
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-1/staged", token: retailer, "{}").status == .ok)
+            (try await c.request(.get, "/driver/v1/trips", token: retailer))
+                .expectError(.forbidden, "The access token does not grant access to this resource.", code: 4001, key: nil)
+            #expect(try await c.request(.get, "/driver/v1/trips", token: other).json["trips"]?.array?.isEmpty == true)
+
+            // Both orders share one planned trip: same window, same address.
+            let listed = try await c.request(.get, "/driver/v1/trips", token: driver)
+            let trip = try #require(listed.json["trips"]?[0], "\(listed.text)")
+            #expect(listed.json["trips"]?.array?.count == 1)
+            #expect(trip["stops"]?.array?.compactMap { $0["order_id"]?.stringValue } == ["D-1", "D-2"], "\(listed.text)")
+            #expect(trip["stops"]?.array?.compactMap { $0["status"]?.stringValue } == ["staged", "brand_new"])
+            #expect(trip["store_location"]?.stringValue == "SF-001" && trip["tentative_stops"]?.int == 0)
+            let first = try #require(trip["stops"]?[0]?["planned_handoff"]?.stringValue.flatMap(Timestamp.parse))
+            let window = try #require(trip["stops"]?[0]?["delivery_window"]?["starts_at"]?.stringValue.flatMap(Timestamp.parse))
+            #expect(first >= window, "no handoff before the window opens")
+            let tripID = try #require(trip["trip_id"]?.stringValue)
+
+            (try await c.post("/driver/v1/trips/T0000/accept", token: driver)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            (try await c.post("/driver/v1/trips/\(tripID)/accept", token: other)).expectError(.notFound, "Resource not found", code: 4000, key: nil)
+            let taken = try await c.post("/driver/v1/trips/\(tripID)/accept", token: driver, #"{"minutes_to_store":5}"#)
+            #expect(taken.status == .ok, "\(taken.text)")
+            #expect(taken.json["orders"]?.array?.compactMap { $0["order_id"]?.stringValue } == ["D-1"])
+            #expect(taken.json["orders"]?[0]?["status"]?.stringValue == "acknowledged_for_delivery")
+            // The shapes are those openapi.yaml documents.
+            let checker = OpenAPIChecker.shared
+            #expect(checker.problems(listed.json, path: "/driver/v1/trips", method: "get", status: 200).isEmpty)
+            #expect(checker.problems(taken.json, path: "/driver/v1/trips/{trip_id}/accept", method: "post", status: 200).isEmpty)
+            #expect(try await env.storage.order(retailerID: "alpha", orderID: "D-2")?.status == .brandNew)
+            let mine = try await c.request(.get, "/driver/v1/orders", token: driver)
+            #expect(mine.json["orders"]?.array?.compactMap { $0["order_id"]?.stringValue } == ["D-1"])
+
+            // D-2, staged later, is planned again on its own trip for the same driver, after the first.
+            #expect(try await c.post("/v2/fulfillment/lastmile/orders/D-2/staged", token: retailer, "{}").status == .ok)
+            let again = try await c.request(.get, "/driver/v1/trips", token: driver)
+            let next = try #require(again.json["trips"]?[0], "\(again.text)")
+            #expect(next["stops"]?.array?.compactMap { $0["order_id"]?.stringValue } == ["D-2"])
+            let second = try await c.post("/driver/v1/trips/\(next["trip_id"]?.stringValue ?? "")/accept", token: driver)
+            #expect(second.json["orders"]?[0]?["status"]?.stringValue == "acknowledged_for_delivery", "\(second.text)")
+            let d1 = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-1")?.plan)
+            let d2 = try #require(try await env.storage.order(retailerID: "alpha", orderID: "D-2")?.plan)
+            #expect(d2.pickup >= d1.returnAt!, "the second trip starts when the driver is back from the first")
+            // Nothing left to take.
+            #expect(try await c.request(.get, "/driver/v1/trips", token: driver).json["trips"]?.array?.isEmpty == true)
+        }
+    }
+}

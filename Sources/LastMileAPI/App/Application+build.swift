@@ -234,6 +234,8 @@ public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestCon
     let d = bearer(router, "/driver/v1", [.driver])
     d.get("/offers", use: route(body: .none, drivers.offers))
     d.get("/orders", use: route(body: .none, drivers.assigned))
+    d.get("/trips", use: route(body: .none, drivers.trips))
+    d.post("/trips/{trip_id}/accept", use: route(drivers.acceptTrip))
     d.post("/orders/{order_id}/accept", use: route(drivers.accept))
     d.post("/orders/{order_id}/arrived_at_store", use: route(drivers.arrivedAtStore))
     d.post("/orders/{order_id}/bags_verified", use: route(drivers.bagsVerified))

@@ -30,6 +30,31 @@ struct DriverHandlers {
         return try await act(.accept(minutesToStore: Int(toStore ?? 0)), input)
     }
 
+    /// The driver's planned multi-stop trips (§2.0.5), stops in order.
+    func trips(_ input: HandlerInput) async throws -> Response {
+        let trips = try await workflow.trips(retailerID: input.retailer.id, driverID: driverID(input), now: input.now)
+        return JSONResponse.make(["trips": trips.map(DriverTripBody.init)])
+    }
+
+    /// Takes a planned trip as a whole: its staged orders, in order.
+    func acceptTrip(_ input: HandlerInput) async throws -> Response {
+        var r = FieldReader(input.body)
+        let toStore = r.integer("minutes_to_store", min: 0, max: 600)
+        guard r.errors.isEmpty else { throw ServiceError.validation(r.errors) }
+        let taken = try await workflow.acceptTrip(
+            id: input.params["trip_id"] ?? "",
+            retailerID: input.retailer.id,
+            driverID: driverID(input),
+            minutesToStore: Int(toStore ?? 0),
+            now: input.now
+        )
+        let stores = Dictionary(
+            try await workflow.storage.stores(retailerID: input.retailer.id).map { ($0.locationCode, $0) },
+            uniquingKeysWith: { a, _ in a }
+        )
+        return JSONResponse.make(["orders": taken.map { DriverOrderBody($0, store: stores[$0.locationCode]) }])
+    }
+
     func arrivedAtStore(_ input: HandlerInput) async throws -> Response { try await act(.arriveAtStore, input) }
     func bagsVerified(_ input: HandlerInput) async throws -> Response { try await act(.verifyBags, input) }
     func departed(_ input: HandlerInput) async throws -> Response { try await act(.depart, input) }
@@ -56,6 +81,55 @@ struct DriverHandlers {
             now: input.now
         )
         return JSONResponse.make(DriverOrderBody(order, store: store))
+    }
+}
+
+/// A planned trip as its driver sees it: when to be at the store, the stops in order (orders only; holds
+/// are counted as tentative stops), when the driver is back.
+struct DriverTripBody: Encodable {
+    struct Stop: Encodable {
+        var order_id: String
+        var status: String
+        var delivery_window: DriverOrderBody.Window
+        var planned_arrival: String
+        var planned_handoff: String
+        var address_line_1: String
+        var postal_code: String
+        var destination: DriverOrderBody.Point
+    }
+    var trip_id: String
+    var store_location: String
+    var pickup_at: String
+    var departs_at: String
+    var returns_at: String
+    var stops: [Stop]
+    var tentative_stops: Int
+
+    init(_ planned: DriverWorkflow.PlannedTrip) {
+        let trip = planned.trip
+        trip_id = planned.id
+        store_location = planned.store.locationCode
+        pickup_at = Timestamp.format(trip.t0)
+        departs_at = Timestamp.format(trip.departure)
+        returns_at = Timestamp.format(trip.returnAt)
+        var stops: [Stop] = []
+        for (i, stop) in trip.stops.enumerated() {
+            guard let o = planned.orders[stop.id] else { continue }
+            stops.append(
+                Stop(
+                    order_id: o.orderID,
+                    status: o.status.rawValue,
+                    delivery_window: .init(starts_at: Timestamp.format(o.windowStart), ends_at: Timestamp.format(o.windowEnd)),
+                    planned_arrival: Timestamp.format(trip.arrivals[i]),
+                    planned_handoff: Timestamp.format(trip.handoffs[i]),
+                    address_line_1: o.address.addressLine1,
+                    postal_code: o.address.postalCode,
+                    destination: .init(latitude: o.destination.latitude, longitude: o.destination.longitude)
+                )
+            )
+        }
+        self.stops = stops
+        tentative_stops = trip.stops.count - stops.count
     }
 }
 

@@ -81,7 +81,7 @@ public struct TripPlan: Sendable, Equatable, Codable {
     }
 
     /// Stop `index` of a planned multi-stop trip (§2.0.5), for a driver who accepted the trip at `now` and
-    /// waits at the store until `t0`. `speedUp` compresses the durations after acceptance (demos and tests),
+    /// waits at the store until `t0` (a driver on the way reaches the store at `atStore`). `speedUp` compresses the durations after acceptance (demos and tests),
     /// but never so much that a handoff starts before the order's window opens: the driver waits at the door.
     /// `returnAt` is the trip's planned return, uncompressed: the driver is busy with it until then.
     public static func plan(
@@ -89,6 +89,7 @@ public struct TripPlan: Sendable, Equatable, Codable {
         of trip: TimedTrip,
         store: GeoPoint,
         acceptedAt now: Date,
+        atStore: Date? = nil,
         dropoffDwellMinutes: Int,
         speedUp: Double = 1
     ) -> TripPlan {
@@ -108,7 +109,7 @@ public struct TripPlan: Sendable, Equatable, Codable {
         path.append(Waypoint(point: trip.stops[index].destination, at: arrival))
         var plan = TripPlan(
             acceptedAt: now,
-            atStore: now,
+            atStore: compress(atStore ?? now),
             pickup: max(now, compress(trip.t0)),
             departure: max(now, compress(trip.departure)),
             arrival: arrival,

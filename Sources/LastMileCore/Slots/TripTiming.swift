@@ -101,7 +101,7 @@ public enum TripTiming {
     }
 
     /// The times of `stops` for a departure at `departure` (no feasibility check).
-    static func schedule(
+    public static func schedule(
         _ stops: [TripStop],
         store: GeoPoint,
         departure: Double,
