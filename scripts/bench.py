@@ -48,7 +48,7 @@ def wrk(port, path, body=None, tok=None, connections=64):
         if body: f.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
         f.write('wrk.headers["Content-Type"] = "application/json"\n')
         if tok: f.write(f'wrk.headers["Authorization"] = "Bearer {tok}"\n')
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, timeout=SECONDS + 60).stdout
     def ms(label):
         m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
@@ -78,6 +78,28 @@ rows.append(("B1 list time slots (D2, SF-001, 7 days), 64 conns",
 rows.append(("B1 throughput ratio list / trivial", f"{ratio * 100:.0f} %", "≥ 50 %"))
 rows.append(("peak RSS during B1", f"{s.rss_peak_mb():.0f} MB", "≤ 150 MB"))
 s.stop()
+
+# ---- Listing cost of the multi-stop planner: the same store with one order a trip (the reference procedure,
+# the only model before multi-stop trips) and with three, single connection, one server -------------------------
+def twin_store(code, per_trip):
+    return {"location_code": code, "name": code, "address": {"address_line_1": "101 Spear St", "postal_code": "94105"},
+            "county": "San Francisco County", "latitude": 37.7920, "longitude": -122.3934, "scheduling_horizon_days": 7,
+            "delivery_hours": {"default": "08:00-21:00"}, "max_orders_per_trip": per_trip}
+twins = {"retailers": [{"id": "twin", "oauth_clients": [{"client_id": "twin", "client_secret": "twin-client-secret-1"}],
+                        "stores": [twin_store("K1", 1), twin_store("K3", 3)]}]}
+twin_cfg = os.path.join(WORK, "twins.json"); json.dump(twins, open(twin_cfg, "w"))
+twin_db = os.path.join(WORK, "twins.sqlite")
+subprocess.run([BIN, "seed", "--file", twin_cfg, "--database", twin_db], check=True, capture_output=True)
+s = Server(twin_db, ["--no-demo"])
+t = token(s.port, "twin", "twin-client-secret-1")
+call(s.port, "POST", "/v2/fulfillment/users", {"user_id": "bench-user", "first_name": "Ada"}, t)
+single = {}
+for code in ("K1", "K3"):
+    single[code] = wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", dict(LISTING, location_code=code), t, connections=1)
+s.stop()
+rows.append(("list slots, 1 conn, one order a trip (reference procedure)", f"p50 {single['K1']['p50']:.2f} ms, {single['K1']['rps']:.0f} req/s", ""))
+rows.append(("list slots, 1 conn, three a trip (multi-stop planner)", f"p50 {single['K3']['p50']:.2f} ms, {single['K3']['rps']:.0f} req/s", ""))
+rows.append(("multi-stop / reference p50, same run", f"{single['K3']['p50'] / single['K1']['p50']:.2f}", "≤ 1.2"))
 
 # ---- B2: reserve → create ---------------------------------------------------------------------------------
 DRIVERS, USERS = 20, 400

@@ -55,12 +55,13 @@ public struct TripCapacity: Sendable {
         let counted = Set(reference.counted)
         let ordered = commitments.filter { $0.assignment == nil && counted.contains($0.id) }
             .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        var placedAll = true
+        // With one order a trip the contract's reference procedure is the whole model (§2.0.5): no insertion.
+        var placedAll = rules.maxOrdersPerTrip > 1
         var stops: [Int64: TripStop] = [:]
         for c in ordered {
             let stop = TripStop(id: c.id, window: c.window, destination: c.destination)
             stops[c.id] = stop
-            if !planner.insert(stop) { placedAll = false }
+            if placedAll && !planner.insert(stop) { placedAll = false }
         }
         self.stops = stops
         routes = planner
