@@ -1,8 +1,9 @@
 import Foundation
 
-/// Multi-stop trips for a store's shifts (§2.0.5), built by insertion: each commitment, in reference order,
-/// goes where it adds the least driving (into an unaccepted trip, at any position, or as a new trip on any
-/// shift), keeping every earlier commitment served. `TripCapacity` builds it from a store's commitments.
+/// Multi-stop trips for a store's shifts (§2.0.5), built by insertion: each commitment, in the order given
+/// (`TripCapacity` gives creation order), goes where it adds the least work (into an unaccepted trip, at any
+/// position, or as a new trip on any shift), keeping every earlier commitment served; when it fits nowhere,
+/// one placed stop may move to make room.
 public struct RoutePlanner: Sendable {
     /// A shift's trips in time order, each timed from the return of the one before.
     public struct ShiftPlan: Sendable, Equatable {
