@@ -70,7 +70,8 @@ public struct RoutePlanner: Sendable {
                     guard let without = retimed(sequences, in: plan) else { continue }
                     var attempt = self
                     attempt.shifts[s] = without
-                    guard let placed = attempt.bestInsertion(stop) else { continue }
+                    // `stop` fitted nowhere before and only shift `s` changed: only `s` can take it now.
+                    guard let placed = attempt.bestInsertion(stop, onlyShift: s) else { continue }
                     attempt.shifts[placed.shift] = placed.plan
                     guard let replaced = attempt.bestInsertion(ejected) else { continue }
                     attempt.shifts[replaced.shift] = replaced.plan
@@ -101,9 +102,9 @@ public struct RoutePlanner: Sendable {
     /// seat in an existing trip; then the one that moves the planned handoffs of the commitments already
     /// placed the least (their customers were given those plans; a later order joins without reshuffling
     /// them), then the one whose shift is back earliest, then the earliest shift.
-    public func bestInsertion(_ stop: TripStop) -> (shift: Int, plan: ShiftPlan, trip: TimedTrip)? {
+    public func bestInsertion(_ stop: TripStop, onlyShift: Int? = nil) -> (shift: Int, plan: ShiftPlan, trip: TimedTrip)? {
         var best: (cost: Cost, shift: Int, change: Change)?
-        for (s, plan) in shifts.enumerated() {
+        for (s, plan) in shifts.enumerated() where onlyShift == nil || onlyShift == s {
             // A shift that ends before the window opens, or is busy past its end, cannot take it.
             guard plan.shift.end > stop.window.start, plan.freeAt <= stop.window.end else { continue }
             for option in options(for: stop, in: plan) {
