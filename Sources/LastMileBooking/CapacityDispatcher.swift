@@ -26,9 +26,4 @@ public struct CapacityDispatcher: Sendable {
     public func plan(for store: Store, commitments: [Commitment], now: Date) -> TripCapacity {
         capacity.planner(for: store, now: now, commitments: commitments)
     }
-
-    /// The trip the store's plan gives the order, with its driver; nil when the plan has no room for it.
-    public func trip(for order: OrderRecord, store: Store, now: Date) async throws -> (driverID: String, trip: TimedTrip)? {
-        try await plan(for: store, now: now).trip(serving: order.id + OrderRecord.commitmentIDOffset)
-    }
 }

@@ -233,17 +233,4 @@ public struct RoutePlanner: Sendable {
         }
         return sum + travel(here, store)
     }
-
-    /// Total driving time of a shift's trips.
-    func driving(_ plan: ShiftPlan) -> Double {
-        plan.trips.reduce(0) { total, trip in
-            var here = store
-            var sum = 0.0
-            for stop in trip.stops {
-                sum += travel(here, stop.destination)
-                here = stop.destination
-            }
-            return total + sum + travel(here, store)
-        }
-    }
 }

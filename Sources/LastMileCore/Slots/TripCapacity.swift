@@ -22,8 +22,6 @@ public struct TripCapacity: Sendable {
     public let reference: CapacityPlanner
     /// Whether insertion placed every counted commitment.
     public let insertionServesAll: Bool
-    /// The accepted trips' drivers and when each is back (`busyUntil`).
-    let busyUntil: [String: Date]
     /// Each counted commitment as a stop.
     let stops: [Int64: TripStop]
 
@@ -49,7 +47,6 @@ public struct TripCapacity: Sendable {
             guard let a = c.assignment else { continue }
             busy[a.driverID] = max(busy[a.driverID] ?? a.busyUntil, a.busyUntil)
         }
-        busyUntil = busy
         var planner = RoutePlanner(store: store, shifts: shifts, busyUntil: busy, now: now, rules: rules, travel: Self.travel(estimator))
         // The same commitments the reference counts (those an idle driver could serve), in creation order.
         let counted = Set(reference.counted)
