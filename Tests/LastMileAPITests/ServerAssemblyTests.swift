@@ -17,6 +17,8 @@ struct ServerAssemblyTests {
         configuration.port = 0
         configuration.simulateDrivers = true
         configuration.speedUp = 1_000
+        // As in TestEnvironment: a machine busy with the property tests is not an outage (outage-check tests the deadline).
+        configuration.requestTimeout = .seconds(120)
         let port = Mutex(0)
         let server = buildServer(
             configuration: configuration,
