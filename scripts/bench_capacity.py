@@ -91,6 +91,16 @@ class Server:
             m = re.search(r"^lastmile_simulated_driver_passes_total(?:\{[^}]*\})? (\d+)", r.read().decode(), re.M)
             return int(m.group(1)) if m else 0
 
+    def histogram(self, name):
+        """A Prometheus histogram's count, sum (s) and cumulative buckets [(le, count)]."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        count = sum(int(float(v)) for v in re.findall(rf"^{name}_count(?:{{[^}}]*}})? (\S+)", text, re.M))
+        total = sum(float(v) for v in re.findall(rf"^{name}_sum(?:{{[^}}]*}})? (\S+)", text, re.M))
+        buckets = [(float("inf") if le == "+Inf" else float(le), int(float(v)))
+                   for le, v in re.findall(rf'^{name}_bucket{{[^}}]*le="([^"]+)"[^}}]*}} (\S+)', text, re.M)]
+        return count, total, sorted(buckets)
+
     def stop(self):
         self.proc.terminate(); self.proc.wait(timeout=60)
 
@@ -148,7 +158,7 @@ def run_stream(engine, label, customers, directory, config):
     srv = Server(db, directory, ["--simulate-drivers", "false"])
     tok = call(srv.port, "POST", "/v2/oauth/token", {"client_id": "bench", "client_secret": "bench-client-secret-1",
                                                      "grant_type": "client_credentials"})[1]["access_token"]
-    accepted, listing_ms, errors = [], [], 0
+    accepted, listing_ms, errors, improvement = [], [], 0, (0, 0.0, [])
     try:
         for c in customers:
             h, rem = divmod(int(c["arrival"]), 3600)
@@ -179,9 +189,18 @@ def run_stream(engine, label, customers, directory, config):
             if st == 200:
                 accepted.append({"user": user, "order_id": f"O{c['i']}", "start": epoch(choice["window"]["start_at"]),
                                  "end": epoch(choice["window"]["end_at"]), "customer": c})
+        improvement = srv.histogram("lastmile_plan_improvement_seconds")
     finally:
         srv.stop()
-    return db, accepted, listing_ms, errors
+    return db, accepted, listing_ms, errors, improvement
+
+
+def quantile_bound(buckets, q):
+    """The upper bound of the histogram bucket holding quantile q (seconds)."""
+    total = buckets[-1][1] if buckets else 0
+    for le, n in buckets:
+        if total and n >= q * total: return le
+    return None
 
 
 def simulate_day(engine, db, directory, accepted):
@@ -272,6 +291,11 @@ def pyvrp_bound(customers, drivers, per_trip):
     return best.num_clients() if best.is_feasible() else None
 
 
+def improvement_cell(i):
+    if not i["count"]: return "0"
+    return f"{i['count']}, {i['mean_ms']:.1f} ms, {i['p99_le_ms']:g} ms"
+
+
 def main():
     rows, totals = [], {"k1": 0, "k3": 0, "vrp": 0, "dh": 0}
     sims = []
@@ -280,10 +304,14 @@ def main():
         customers = scenario_inputs(name, radius, drivers, requests)
         directory = write_directory(customers)
         t = time.monotonic()
-        _, k1, _, k1_errors = run_stream("sqlite", f"{name}-k1", customers, directory, write_config(drivers, 1))
+        _, k1, _, k1_errors, _ = run_stream("sqlite", f"{name}-k1", customers, directory, write_config(drivers, 1))
         results, listing_errors = {}, {}
         for engine in ENGINES:
-            db, k3, ms, k3_errors = run_stream(engine, f"{name}-k3-{engine}", customers, directory, write_config(drivers, 3))
+            db, k3, ms, k3_errors, (n, secs, buckets) = run_stream(engine, f"{name}-k3-{engine}", customers, directory,
+                                                                 write_config(drivers, 3))
+            if engine == ENGINES[0]:
+                improvements = {"count": n, "mean_ms": 1000 * secs / n if n else None,
+                                "p99_le_ms": 1000 * quantile_bound(buckets, 0.99) if n else None}
             results[engine] = (db, k3)
             listing_errors[engine] = k3_errors
             latencies += ms
@@ -293,7 +321,7 @@ def main():
         driver_hours = drivers * (SHIFT[1] - SHIFT[0])
         row = {"scenario": name, "radius": radius, "drivers": drivers, "requests": requests, "k1": len(k1), "k3": len(k3),
                "pyvrp": bound, "per_driver_hour_k1": len(k1) / driver_hours, "per_driver_hour_k3": len(k3) / driver_hours,
-               "engines_agree": same, "seconds": round(time.monotonic() - t, 1),
+               "engines_agree": same, "seconds": round(time.monotonic() - t, 1), "improvements": improvements,
                "listings_503": {"k1": k1_errors, **{f"k3_{e}": n for e, n in listing_errors.items()}}}
         if name in SIMULATE:
             for engine in ENGINES:
@@ -314,14 +342,14 @@ def main():
     # The table BENCHMARKS.md shows.
     sims = [e for e in ENGINES]
     print("| scenario (radius, drivers, requests) | 1 a trip | 3 a trip | × | PyVRP (3) | % of PyVRP | per driver-hour (1 → 3) | "
-          + " | ".join(f"late / undelivered, {e}" for e in sims) + " | listings answered 503 |")
-    print("|---|---|---|---|---|---|---|" + "---|" * len(sims) + "---|")
+          + " | ".join(f"late / undelivered, {e}" for e in sims) + " | listings answered 503 | local search: runs, mean, p99 ≤ |")
+    print("|---|---|---|---|---|---|---|" + "---|" * len(sims) + "---|---|")
     for r in rows:
         late = " | ".join(f"{r.get('late_' + e, '–')} / {r.get('undelivered_' + e, '–')}" for e in sims)
         share = f"{100 * r['k3'] / r['pyvrp']:.0f} %" if r["pyvrp"] else "–"
         print(f"| {r['scenario']} ({r['radius']:g} mi, {r['drivers']}, {r['requests']}) | {r['k1']} | {r['k3']} | {r['k3'] / r['k1']:.2f} | "
               f"{r['pyvrp'] or '–'} | {share} | {r['per_driver_hour_k1']:.2f} → {r['per_driver_hour_k3']:.2f} | {late} | "
-              f"{sum(r.get('listings_503', {}).values())} |")
+              f"{sum(r.get('listings_503', {}).values())} | {improvement_cell(r['improvements'])} |")
     print(f"\nMean × over scenarios {summary['mean_k3_over_k1']:.2f} (all orders: {summary['total_k3_over_k1']:.2f}); "
           f"mean share of PyVRP {100 * (summary['mean_k3_over_pyvrp'] or 0):.0f} %; engines agree on every scenario: "
           f"{all(r['engines_agree'] for r in rows)}; list time slots (client side, the whole request) p50 "

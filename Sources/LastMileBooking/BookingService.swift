@@ -14,23 +14,27 @@ public struct BookingService: Sendable {
     /// Development mode: stores without configured shifts get virtual drivers (§2.0.5).
     public let virtualDrivers: Bool
     public let logger: Logger
+    /// The stores' plans last built, shared by every use case of this process (a speed-up only).
+    public let plans: PlanCache
 
     public init(
         storage: any Storage,
         directory: PostalDirectory,
         estimator: DeliveryEstimator = DeliveryEstimator(),
         virtualDrivers: Bool,
-        logger: Logger = Logger(label: "lastmile")
+        logger: Logger = Logger(label: "lastmile"),
+        plans: PlanCache = PlanCache()
     ) {
         self.storage = storage
         self.directory = directory
         self.estimator = estimator
         self.virtualDrivers = virtualDrivers
         self.logger = logger
+        self.plans = plans
     }
 
     public var locator: AddressLocator { AddressLocator(storage: storage, directory: directory, estimator: estimator) }
-    public var capacity: CapacityService { CapacityService(storage: storage, virtualDrivers: virtualDrivers, estimator: estimator) }
+    public var capacity: CapacityService { CapacityService(storage: storage, virtualDrivers: virtualDrivers, estimator: estimator, plans: plans) }
     public var progression: OrderProgression { OrderProgression(storage: storage) }
 
     /// The retailer's store by code when it takes last-mile orders (active, not pickup-only), else

@@ -1,6 +1,7 @@
 import Foundation
 import LastMileCore
 import LastMileStorage
+import Metrics
 
 /// Builds a store's `TripCapacity` (multi-stop plan, §2.0.5) from its shifts and its commitments, and the
 /// decisions a booking takes inside its storage transaction.
@@ -9,6 +10,8 @@ public struct CapacityService: Sendable {
     /// Development mode: stores without configured shifts get virtual drivers.
     let virtualDrivers: Bool
     let estimator: DeliveryEstimator
+    /// Plans built before, resumed from (always with this `estimator`'s travel times).
+    let plans: PlanCache
 
     /// The store's concrete driver shifts around `now`.
     public func shifts(for store: Store, now: Date) -> [DriverShift] {
@@ -27,7 +30,24 @@ public struct CapacityService: Sendable {
     }
 
     func planner(for store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment]) -> TripCapacity {
-        TripCapacity(store: store.point, shifts: shifts, commitments: commitments, rules: store.tripRules, now: now, estimator: estimator)
+        TripCapacity(
+            store: store.point,
+            shifts: shifts,
+            commitments: commitments,
+            rules: store.tripRules,
+            now: now,
+            estimator: estimator,
+            cache: (plans, key: store.retailerID + "/" + store.locationCode),
+            runImprovement: Self.timedImprovement
+        )
+    }
+
+    /// Runs a plan's local search, timed by `lastmile_plan_improvement_seconds` (the search is bounded by
+    /// moves tried, so that every server computes the same plan; this is what the bound costs).
+    static let timedImprovement: ImprovementRunner = { improve in
+        let started = ContinuousClock.now
+        defer { Timer(label: "lastmile_plan_improvement_seconds", preferredDisplayUnit: .seconds).record(duration: ContinuousClock.now - started) }
+        return improve()
     }
 
     /// A planner over the store's stored commitments, read outside any transaction (listings).

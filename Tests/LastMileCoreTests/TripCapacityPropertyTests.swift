@@ -183,4 +183,50 @@ struct TripCapacityPropertyTests {
             #expect(issues.isEmpty, "seed \(seed): \(issues)")
         }
     }
+
+    @Test("local search keeps every commitment served, every trip valid, and lowers the work of the plan")
+    func improvementKeepsThePlanValid() async {
+        await propertyCheck(count: 1000, input: Gen.int(in: 0...Int(UInt32.max))) { seed in
+            let s = Self.scenario(UInt64(seed))
+            let capacity = s.capacity
+            guard capacity.insertionServesAll, let improved = capacity.routes.improved() else { return }
+            let issues = Self.problems(of: improved.shifts, in: s, mustServe: Set(capacity.reference.counted))
+            #expect(issues.isEmpty, "seed \(seed): \(issues)")
+            #expect(improved.work < capacity.routes.work, "seed \(seed)")
+        }
+    }
+
+    @Test("a plan resumed from the cache is the plan built from nothing, whatever was built before")
+    func cachedPlanIsThePlanFromNothing() async {
+        await propertyCheck(count: 1000, input: Gen.int(in: 0...Int(UInt32.max))) { seed in
+            let s = Self.scenario(UInt64(seed))
+            var rng = SeededGenerator(state: UInt64(seed) &+ 7)
+            // Built before: the same store with one commitment gone (a hold that expired) or one more (the
+            // candidate booked), or the same commitments.
+            var before = s.commitments
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: if !before.isEmpty { before.remove(at: Int.random(in: 0..<before.count, using: &rng)) }
+            case 1: before.append(s.candidate)
+            default: break
+            }
+            let cache = PlanCache()
+            _ = TripCapacity(store: Self.store, shifts: s.shifts, commitments: before, rules: s.rules, now: s.now, cache: (cache, key: "s"))
+            let resumed = TripCapacity(
+                store: Self.store,
+                shifts: s.shifts,
+                commitments: s.commitments,
+                rules: s.rules,
+                now: s.now,
+                cache: (cache, key: "s")
+            )
+            let fresh = s.capacity
+            #expect(resumed.keptPlan == fresh.keptPlan, "seed \(seed)")
+            let window = s.candidate.window
+            #expect(
+                resumed.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes)
+                    == fresh.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes),
+                "seed \(seed)"
+            )
+        }
+    }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// Multi-stop trips for a store's shifts (§2.0.5), built by insertion: each commitment, in the order given
 /// (`TripCapacity` gives creation order), goes where it adds the least work (into an unaccepted trip, at any
 /// position, or as a new trip on any shift), keeping every earlier commitment served; when it fits nowhere,
-/// one placed stop may move to make room.
+/// one placed stop may move to make room, and when that fails too the plan is improved by local search
+/// (`improved()`, deterministic) and the stop tried again.
 public struct RoutePlanner: Sendable {
     /// A shift's trips in time order, each timed from the return of the one before.
     public struct ShiftPlan: Sendable, Equatable {
@@ -17,9 +18,21 @@ public struct RoutePlanner: Sendable {
     public let rules: TripRules
     let travel: @Sendable (GeoPoint, GeoPoint) -> TimeInterval
     /// The plan of the commitments so far.
-    public private(set) var shifts: [ShiftPlan]
+    public internal(set) var shifts: [ShiftPlan]
+    /// Runs each improvement `insert` needs (a hook for timing it).
+    var runImprovement: ImprovementRunner = { $0() }
     /// Commitments no insertion could place (the reference procedure may still place them).
     public private(set) var unplaced: [Int64] = []
+
+    /// What a plan starts from before any commitment: the store, the rules and the shifts with the time
+    /// each driver is free (`PlanCache` resumes only from the same start).
+    struct Start: Equatable {
+        var store: GeoPoint
+        var rules: TripRules
+        var shifts: [ShiftPlan]
+    }
+
+    var start: Start { Start(store: store, rules: rules, shifts: shifts) }
 
     /// `busyUntil` holds, per driver, the planned return of the trip that driver has accepted (fixed, §2.0.5).
     public init(
@@ -40,19 +53,26 @@ public struct RoutePlanner: Sendable {
     }
 
     /// Places `stop` where it adds the least work, or else makes room for it by moving one placed stop (see
-    /// `withEjection`); false (and nothing changes) when neither works.
+    /// `withEjection`), or else in the plan improved by local search (`improved()`); false (and nothing
+    /// changes) when none works.
     @discardableResult
     public mutating func insert(_ stop: TripStop) -> Bool {
-        if let best = bestInsertion(stop) {
-            shifts[best.shift] = best.plan
-            return true
-        }
-        if let moved = withEjection(stop) {
-            self = moved
+        if let made = placing(stop) ?? runImprovement({ improved() })?.placing(stop) {
+            self = made
             return true
         }
         unplaced.append(stop.id)
         return false
+    }
+
+    /// This plan with `stop` placed where it adds the least work, or else after moving one placed stop.
+    func placing(_ stop: TripStop) -> RoutePlanner? {
+        if let best = bestInsertion(stop) {
+            var placed = self
+            placed.shifts[best.shift] = best.plan
+            return placed
+        }
+        return withEjection(stop)
     }
 
     /// The plan with `stop` placed after moving one placed stop elsewhere, when `stop` fits nowhere as the plan
@@ -78,6 +98,14 @@ public struct RoutePlanner: Sendable {
                     return attempt
                 }
             }
+        }
+        return nil
+    }
+
+    /// The trip that serves commitment `id`, with its driver.
+    public func trip(serving id: Int64) -> (driverID: String, trip: TimedTrip)? {
+        for plan in shifts {
+            for trip in plan.trips where trip.stops.contains(where: { $0.id == id }) { return (plan.shift.driverID, trip) }
         }
         return nil
     }

@@ -1,13 +1,17 @@
 import Foundation
+import Synchronization
 
 /// A store's capacity with multi-stop trips (§2.0.5): the plan of its commitments, and whether one more
 /// candidate fits into it.
 ///
 /// **The plan** is recomputed from the stored commitments, never stored: the unassigned commitments some idle
 /// driver could serve are inserted one by one in the order they were made (creation time, then id) by the
-/// `RoutePlanner` (which, when nothing fits, may move one placed stop to make room), on top of the trips
-/// drivers have accepted (fixed, their drivers busy until the planned return). A new candidate is the newest commitment, so the plan that admits it is exactly the plan every
-/// later recomputation starts from: what was checked at booking is what dispatch follows, on any server.
+/// `RoutePlanner` (which, when nothing fits, may move one placed stop to make room, and then improves the plan
+/// by a bounded local search and tries again), on top of the trips drivers have accepted (fixed, their
+/// drivers busy until the planned return). A new candidate is the newest commitment, so the plan that admits
+/// it is exactly the plan every later recomputation starts from: what was checked at booking is what dispatch
+/// follows, on any server. A `PlanCache` lets a build resume from the plan of the commitments it shares with
+/// the last build; it changes how long a build takes, never what it gives.
 ///
 /// **Completeness**: when insertion cannot place a commitment, the contract's reference procedure (one
 /// commitment per trip, `CapacityPlanner`) is tried on the same commitments; if it serves them all, its plan
@@ -31,7 +35,9 @@ public struct TripCapacity: Sendable {
         commitments: [Commitment],
         rules: TripRules,
         now: Date,
-        estimator: DeliveryEstimator = DeliveryEstimator()
+        estimator: DeliveryEstimator = DeliveryEstimator(),
+        cache: (PlanCache, key: String)? = nil,
+        runImprovement: @escaping ImprovementRunner = { $0() }
     ) {
         self.rules = rules
         self.now = now
@@ -47,22 +53,39 @@ public struct TripCapacity: Sendable {
             guard let a = c.assignment else { continue }
             busy[a.driverID] = max(busy[a.driverID] ?? a.busyUntil, a.busyUntil)
         }
-        var planner = RoutePlanner(store: store, shifts: shifts, busyUntil: busy, now: now, rules: rules, travel: Self.travel(estimator))
+        var initial = RoutePlanner(store: store, shifts: shifts, busyUntil: busy, now: now, rules: rules, travel: Self.travel(estimator))
+        initial.runImprovement = runImprovement
         // The same commitments the reference counts (those an idle driver could serve), in creation order.
         let counted = Set(reference.counted)
         let ordered = commitments.filter { $0.assignment == nil && counted.contains($0.id) }
             .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            .map { TripStop(id: $0.id, window: $0.window, destination: $0.destination) }
+        stops = Dictionary(uniqueKeysWithValues: ordered.map { ($0.id, $0) })
         // With one order a trip the contract's reference procedure is the whole model (§2.0.5): no insertion.
-        var placedAll = rules.maxOrdersPerTrip > 1
-        var stops: [Int64: TripStop] = [:]
-        for c in ordered {
-            let stop = TripStop(id: c.id, window: c.window, destination: c.destination)
-            stops[c.id] = stop
-            if placedAll && !planner.insert(stop) { placedAll = false }
+        guard rules.maxOrdersPerTrip > 1 else {
+            routes = initial
+            insertionServesAll = false
+            improvement = ImprovementCache()
+            return
         }
-        self.stops = stops
+        let start = initial.start
+        let resumed = cache.flatMap { $0.0.resume($0.key, start: start, stops: ordered) }
+        var plans = resumed?.plans ?? [initial]
+        var planner = plans[plans.count - 1]
+        var placedAll = true
+        for stop in ordered[(plans.count - 1)...] {
+            guard planner.insert(stop) else {
+                placedAll = false
+                break
+            }
+            plans.append(planner)
+        }
         routes = planner
         insertionServesAll = placedAll
+        improvement = resumed?.improvement ?? ImprovementCache()
+        if let (cache, key) = cache {
+            cache.remember(key, PlanCache.Entry(start: start, stops: ordered, plans: plans, improvement: improvement))
+        }
     }
 
     /// Driving time between two points in seconds: `est` in whole minutes (§2.0.3), for every leg.
@@ -74,22 +97,28 @@ public struct TripCapacity: Sendable {
     /// `t0` for it (the handoff time), its arrival and its driver.
     public func evaluate(window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> PlanOutcome {
         let candidate = TripStop(id: Self.candidateID, window: window, destination: destination)
-        if insertionServesAll {
-            var found: (driverID: String, trip: TimedTrip)?
-            if let best = routes.bestInsertion(candidate) {
-                found = (routes.shifts[best.shift].shift.driverID, best.trip)
-            } else if let moved = routes.withEjection(candidate) {
-                found =
-                    moved.shifts.lazy.compactMap { plan in
-                        plan.trips.first { $0.stops.contains { $0.id == Self.candidateID } }.map { (plan.shift.driverID, $0) }
-                    }.first
-            }
-            if let (driver, trip) = found, let index = trip.stops.firstIndex(where: { $0.id == Self.candidateID }) {
-                return PlanOutcome(available: true, handoff: trip.t0, arrival: trip.arrivals[index], driverID: driver)
-            }
+        if insertionServesAll, let placed = routes.placing(candidate) ?? improvedRoutes()?.placing(candidate),
+            let (driver, trip) = placed.trip(serving: Self.candidateID),
+            let index = trip.stops.firstIndex(where: { $0.id == Self.candidateID })
+        {
+            return PlanOutcome(available: true, handoff: trip.t0, arrival: trip.arrivals[index], driverID: driver)
         }
         return reference.evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
     }
+
+    /// The plan improved by local search, made once per `TripCapacity` and only when a candidate does not
+    /// fit the plan as it is (the same for every candidate, so a listing pays for it at most once).
+    func improvedRoutes() -> RoutePlanner? {
+        improvement.value.withLock { cached in
+            if let cached { return cached }
+            let made = routes.runImprovement { routes.improved() }
+            cached = .some(made)
+            return made
+        }
+    }
+
+    /// `improvedRoutes()` once made (nil inside: no move lowered the work).
+    let improvement: ImprovementCache
 
     /// §2.0.5 earliest arrival `A`: the earliest whole minute such that a candidate `[now, A]` is available,
     /// searched up to `limit`.
@@ -121,12 +150,7 @@ public struct TripCapacity: Sendable {
             )
             return (entry.shift.driverID, trip)
         }
-        for plan in routes.shifts {
-            for trip in plan.trips where trip.stops.contains(where: { $0.id == id }) {
-                return (plan.shift.driverID, trip)
-            }
-        }
-        return nil
+        return routes.trip(serving: id)
     }
 
     /// The kept plan, shift by shift (see `trip(serving:)`): each shift's trips in order, and when its driver
@@ -153,4 +177,9 @@ public struct TripCapacity: Sendable {
 
     /// The candidate's id in a check: after every stored commitment.
     static let candidateID = Int64.max
+}
+
+/// Holds a plan's improvement once made: a listing evaluates many candidates on one `TripCapacity`.
+final class ImprovementCache: Sendable {
+    let value = Mutex<RoutePlanner??>(nil)
 }
