@@ -26,6 +26,11 @@ struct TripCapacityPropertyTests {
             "rules \(rules), now \(Timestamp.format(now)), \(shifts.count) shifts, \(commitments.count) commitments, candidate \(candidate.window)"
         }
 
+        /// The answer `capacity` gives for the candidate.
+        func candidateOutcome(_ capacity: TripCapacity) -> PlanOutcome {
+            capacity.evaluate(window: candidate.window, destination: candidate.destination, travelMinutes: candidate.travelMinutes)
+        }
+
         var capacity: TripCapacity {
             TripCapacity(store: store, shifts: shifts, commitments: commitments, rules: rules, now: now)
         }
@@ -110,11 +115,7 @@ struct TripCapacityPropertyTests {
     func sound() async {
         await propertyCheck(count: 2000, input: Gen.int(in: 0...Int(UInt32.max))) { seed in
             let s = Self.scenario(UInt64(seed))
-            let outcome = s.capacity.evaluate(
-                window: s.candidate.window,
-                destination: s.candidate.destination,
-                travelMinutes: s.candidate.travelMinutes
-            )
+            let outcome = s.candidateOutcome(s.capacity)
             guard outcome.available else { return }
             // The plan kept once the candidate is booked: the commitments' plan with the candidate, recomputed.
             var booked = s
@@ -143,11 +144,7 @@ struct TripCapacityPropertyTests {
                 travel: s.candidate.travelMinutes
             )
             guard reference != nil else { return }
-            let outcome = s.capacity.evaluate(
-                window: s.candidate.window,
-                destination: s.candidate.destination,
-                travelMinutes: s.candidate.travelMinutes
-            )
+            let outcome = s.candidateOutcome(s.capacity)
             #expect(outcome.available, "seed \(seed): the reference serves the candidate")
         }
     }
@@ -163,12 +160,7 @@ struct TripCapacityPropertyTests {
             let a = s.capacity
             let b = shuffled.capacity
             #expect(a.keptPlan == b.keptPlan, "seed \(seed)")
-            let window = s.candidate.window
-            #expect(
-                a.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes)
-                    == b.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes),
-                "seed \(seed)"
-            )
+            #expect(s.candidateOutcome(a) == s.candidateOutcome(b), "seed \(seed)")
         }
     }
 
@@ -221,12 +213,7 @@ struct TripCapacityPropertyTests {
             )
             let fresh = s.capacity
             #expect(resumed.keptPlan == fresh.keptPlan, "seed \(seed)")
-            let window = s.candidate.window
-            #expect(
-                resumed.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes)
-                    == fresh.evaluate(window: window, destination: s.candidate.destination, travelMinutes: s.candidate.travelMinutes),
-                "seed \(seed)"
-            )
+            #expect(s.candidateOutcome(resumed) == s.candidateOutcome(fresh), "seed \(seed)")
         }
     }
 }
