@@ -84,6 +84,22 @@ struct StorageContractTests {
         #expect(try await s.oauthClient(id: "c1")?.secretHash == SecretHash.hex("secret-new"))
     }
 
+    @Test("a store or retailer changed by another server is read changed at once", arguments: Engine.available)
+    func configurationChangedElsewhere(engine: Engine) async throws {
+        let database = try await engine.makeDatabase()
+        let here = try await database.open()
+        let elsewhere = try await database.open()
+        try await here.applyConfiguration(sampleConfig())
+        #expect(try await here.store(retailerID: "r1", locationCode: "S1")?.name == sampleStore("S1").name)
+        #expect(try await here.retailer(id: "r1") == sampleConfig().retailers[0].retailer)
+        var changed = sampleConfig(storeName: "Renamed")
+        changed.retailers[0].retailer.name = "Renamed retailer"
+        try await elsewhere.applyConfiguration(changed)
+        #expect(try await here.store(retailerID: "r1", locationCode: "S1")?.name == "Renamed")
+        #expect(try await here.stores(retailerID: "r1").map(\.name) == ["Renamed", sampleStore("S2").name])
+        #expect(try await here.retailer(id: "r1")?.name == "Renamed retailer")
+    }
+
     @Test("a configuration that fails part-way loads nothing", arguments: Engine.available)
     func atomicConfiguration(engine: Engine) async throws {
         let s = try await engine.makeDatabase().open()
