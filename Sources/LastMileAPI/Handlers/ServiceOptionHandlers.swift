@@ -16,6 +16,7 @@ struct ServiceOptionHandlers {
         return (cart, items, units)
     }
 
+    /// The listing's body as `Encodable` values: what `ListingJSON` writes directly (the tests compare them).
     static func body(_ listing: Listing) -> ServiceOptionsBody {
         ServiceOptionsBody(
             service_options: listing.options.map(ServiceOptionBody.init),
@@ -52,7 +53,7 @@ struct ServiceOptionHandlers {
         request.withHandoffTime = withHandoff
         request.desiredWindows = desired
         request.alcoholic = alcoholic
-        return JSONResponse.make(Self.body(try await booking.listForCheckout(request, retailer: input.retailer, now: input.now)))
+        return JSONResponse.written(ListingJSON.bytes(try await booking.listForCheckout(request, retailer: input.retailer, now: input.now)))
     }
 
     /// `desired_windows`: at most 10 objects with `starts_at` and a later `ends_at`.
@@ -95,6 +96,6 @@ struct ServiceOptionHandlers {
         guard locationCode != nil || postalCode != nil else {
             throw ServiceError.badRequest("must provide either location_code or postal_code", key: "location_code")
         }
-        return JSONResponse.make(Self.body(try await booking.preview(request, retailer: input.retailer, now: input.now)))
+        return JSONResponse.written(ListingJSON.bytes(try await booking.preview(request, retailer: input.retailer, now: input.now)))
     }
 }

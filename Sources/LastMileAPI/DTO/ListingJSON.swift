@@ -1,0 +1,104 @@
+import Foundation
+import LastMileBooking
+import LastMileCore
+import LastMileStorage
+
+/// The body of a listing (D1, D2) written straight to bytes: exactly what `JSONResponse.encoder` makes of
+/// `ServiceOptionsBody` (sorted keys, slashes unescaped), which the tests check byte for byte on thousands
+/// of generated listings. Every checkout calls this with ~80 options; through `JSONEncoder` the body was a
+/// tenth of the listing's time, and the Base64 of the references another twentieth.
+enum ListingJSON {
+    static func bytes(_ listing: Listing) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + listing.options.count * 360)
+        out += #"{"flags":{"long_distance_delivery":"#.utf8
+        out += (listing.longDistance ? "true" : "false").utf8
+        out += #"},"service_options":["#.utf8
+        for (i, o) in listing.options.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            option(o, into: &out)
+        }
+        out += #"],"warnings":["#.utf8
+        for (i, w) in listing.warnings.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += #"{"error":{"error_code":"#.utf8
+            out += String(w.code).utf8
+            out += #","message":"#.utf8
+            string(w.message, into: &out)
+            out += #"},"meta":{"items":[]}}"#.utf8
+        }
+        out += "]}".utf8
+        return out
+    }
+
+    static func option(_ o: StoredServiceOption, into out: inout [UInt8]) {
+        out += #"{"availability":{"available":"#.utf8
+        out += (o.available ? "true" : "false").utf8
+        out += #","item_codes":[],"reasons":["#.utf8
+        for (i, reason) in o.reasons.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(reason, into: &out)
+        }
+        out += #"]},"date":"#.utf8
+        string(o.date.description, into: &out)
+        if let handoff = o.handoffTime {
+            out += #","handoff_time":""#.utf8
+            out += Timestamp.format(handoff).utf8
+            out.append(UInt8(ascii: "\""))
+        }
+        out += #","id":"#.utf8
+        out += String(o.id).utf8
+        out += #","service_option_reference":""#.utf8
+        base64URL(Array(o.reference.json.utf8), into: &out)
+        out += #"","window":{"#.utf8
+        if o.type == .immediate {
+            out += #""immediate_hour":"#.utf8
+            out += String(o.immediateHour ?? 2).utf8
+            out += #","type":"#.utf8
+        } else {
+            out += #""asap":false,"end_at":""#.utf8
+            out += Timestamp.format(o.windowEnd).utf8
+            out += #"","start_at":""#.utf8
+            out += Timestamp.format(o.windowStart).utf8
+            out += #"","type":"#.utf8
+        }
+        string(o.type.rawValue, into: &out)
+        out += "}}".utf8
+    }
+
+    /// A JSON string as the encoder writes it. Text with control characters (never in a listing the
+    /// service makes) goes through the encoder itself, so its escapes stay exactly the encoder's.
+    static func string(_ s: String, into out: inout [UInt8]) {
+        if s.utf8.contains(where: { $0 < 0x20 }) {
+            let encoded = (try? JSONResponse.encoder.encode([s])) ?? Data("[\"\"]".utf8)
+            out += encoded.dropFirst().dropLast()
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// URL-safe Base64 with padding (§2.0.7), written in place.
+    static func base64URL(_ bytes: [UInt8], into out: inout [UInt8]) {
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        }
+    }
+}
