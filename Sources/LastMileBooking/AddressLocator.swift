@@ -59,20 +59,23 @@ public struct AddressLocator: Sendable {
         }
     }
 
-    /// An address located and checked against `store` (§2.0.2, errors keyed `areaKey`): the point, the trip's
-    /// travel minutes and the long-distance flag.
+    /// An address located and checked against `store` (§2.0.2, errors keyed `areaKey`) among the retailer's
+    /// last-mile stores (read when not given): the point, the trip's travel minutes and the long-distance flag.
     public func requireDeliverable(
         _ address: AddressFields,
         to store: Store,
+        among lastMileStores: [Store]? = nil,
         areaKey: String = "address"
     ) async throws
         -> (located: Located, travelMinutes: Int, longDistance: Bool)
     {
         let located = locate(address)
+        var stores = lastMileStores
+        if stores == nil { stores = try await self.lastMileStores(retailerID: store.retailerID) }
         let outcome = AddressClassifier.classify(
             point: located?.point,
             lines: [address.line1, address.line2],
-            stores: try await lastMileStores(retailerID: store.retailerID),
+            stores: stores ?? [],
             requested: store,
             estimator: estimator
         )

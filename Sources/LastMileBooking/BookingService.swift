@@ -45,6 +45,14 @@ public struct BookingService: Sendable {
         return store
     }
 
+    /// `requireStore`, with the retailer's last-mile stores that an address is classified against
+    /// (`AddressLocator.requireDeliverable`): both from one read.
+    public func requireStoreAmongOthers(retailerID: String, locationCode: String) async throws -> (store: Store, lastMileStores: [Store]) {
+        let lastMile = try await storage.stores(retailerID: retailerID).filter(\.isAvailableForLastMile)
+        guard let store = lastMile.first(where: { $0.locationCode == locationCode }) else { throw ServiceError.storeNotAvailable }
+        return (store, lastMile)
+    }
+
     /// A handoff time may be asked for only when the retailer has it configured (D2, F1, H2).
     public static func requireHandoffAllowed(_ requested: Bool, retailer: Retailer) throws {
         if requested && !retailer.handoffTimeEnabled { throw BookingError.handoffNotConfigured }

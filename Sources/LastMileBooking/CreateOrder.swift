@@ -116,7 +116,7 @@ extension BookingService {
         let fingerprint = f.fingerprint(family: .integrated, userID: userID)
         if let existing = try await existingOrder(f.orderID, retailerID: retailer.id, fingerprint: fingerprint) { return existing }
         try Self.requireHandoffAllowed(f.withHandoff, retailer: retailer)
-        let store = try await requireStore(retailerID: retailer.id, locationCode: f.locationCode)
+        let (store, lastMileStores) = try await requireStoreAmongOthers(retailerID: retailer.id, locationCode: f.locationCode)
         guard let holdID = f.holdID, let hold = try await storage.hold(id: holdID), hold.retailerID == retailer.id,
             hold.userID == userID, hold.status != .released, let option = try await storage.serviceOption(id: hold.serviceOptionID)
         else { throw BookingError.holdNotFound }
@@ -126,7 +126,7 @@ extension BookingService {
             throw BookingError.holdUsed
         }
         guard hold.locationCode == store.locationCode else { throw BookingError.holdForOtherStore }
-        let (located, travel, _) = try await locator.requireDeliverable(f.address, to: store)
+        let (located, travel, _) = try await locator.requireDeliverable(f.address, to: store, among: lastMileStores)
         let window = try BookedWindow.narrow(option.bookedWindow(at: now), start: f.start, end: f.end)
         if f.alcoholic,
             let rule = AlcoholCheck.violations(
@@ -187,8 +187,8 @@ extension BookingService {
         let fingerprint = f.fingerprint(family: .dispatch, userID: nil)
         if let existing = try await existingOrder(f.orderID, retailerID: retailer.id, fingerprint: fingerprint) { return existing }
         try Self.requireHandoffAllowed(f.withHandoff, retailer: retailer)
-        let store = try await requireStore(retailerID: retailer.id, locationCode: f.locationCode)
-        let (located, travel, _) = try await locator.requireDeliverable(f.address, to: store)
+        let (store, lastMileStores) = try await requireStoreAmongOthers(retailerID: retailer.id, locationCode: f.locationCode)
+        let (located, travel, _) = try await locator.requireDeliverable(f.address, to: store, among: lastMileStores)
         let customer = locator.locality(city: f.address.city, located: located)
         if f.alcoholic {
             // R1 and R2 do not depend on the window: report them first.

@@ -52,8 +52,8 @@ extension BookingService {
     public func listForCheckout(_ request: CheckoutListingRequest, retailer: Retailer, now: Date) async throws -> Listing {
         _ = try await locator.requireUser(retailerID: retailer.id, userID: request.userID)
         try Self.requireHandoffAllowed(request.withHandoffTime, retailer: retailer)
-        let store = try await requireStore(retailerID: retailer.id, locationCode: request.locationCode)
-        let (located, travel, longDistance) = try await locator.requireDeliverable(request.address, to: store)
+        let (store, lastMileStores) = try await requireStoreAmongOthers(retailerID: retailer.id, locationCode: request.locationCode)
+        let (located, travel, longDistance) = try await locator.requireDeliverable(request.address, to: store, among: lastMileStores)
 
         var q = SlotQuery(now: now, travelMinutes: travel)
         q.destination = located.point

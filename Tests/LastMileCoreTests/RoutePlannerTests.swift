@@ -79,7 +79,7 @@ struct RoutePlannerTests {
         #expect(Double(multi) >= 1.3 * Double(single), "one per trip served \(single), up to three \(multi)")
     }
 
-    @Test("a commitment that fits nowhere changes nothing")
+    @Test("a commitment that fits nowhere is listed as unplaced and leaves a plan that local search cannot improve as it was")
     func unplacedChangesNothing() throws {
         let rules = TripRules(pickupDwellMinutes: 5, dropoffDwellMinutes: 5)
         var planner = plan([timing.stop(1, miles: 1, bearing: 0, from: noon, hours: 2)], drivers: 1, hours: 3, rules: rules)

@@ -53,17 +53,36 @@ public struct RoutePlanner: Sendable {
     }
 
     /// Places `stop` where it adds the least work, or else makes room for it by moving one placed stop (see
-    /// `withEjection`), or else in the plan improved by local search (`improved()`); false (and nothing
-    /// changes) when none works.
+    /// `withEjection`), or else in the plan improved by local search (`improved()`, which is kept); false
+    /// when none works, with every placed stop still served.
     @discardableResult
     public mutating func insert(_ stop: TripStop) -> Bool {
-        if let made = placing(stop) ?? runImprovement({ improved() })?.placing(stop) {
+        if let made = placing(stop) {
             self = made
+            settled = false
             return true
+        }
+        // Local search once per plan: a plan it has settled is not searched again until something changes.
+        if !settled {
+            let better = runImprovement { improved() }
+            settled = true
+            if let better {
+                self = better
+                settled = true
+                if let made = placing(stop) {
+                    self = made
+                    settled = false
+                    return true
+                }
+            }
         }
         unplaced.append(stop.id)
         return false
     }
+
+    /// Whether local search has run on the plan as it is (and kept what it found): set by `insert` when a
+    /// stop fits nowhere, cleared when a stop is placed.
+    public internal(set) var settled = false
 
     /// This plan with `stop` placed where it adds the least work, or else after moving one placed stop.
     func placing(_ stop: TripStop) -> RoutePlanner? {

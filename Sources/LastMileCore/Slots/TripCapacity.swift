@@ -111,7 +111,7 @@ public struct TripCapacity: Sendable {
     func improvedRoutes() -> RoutePlanner? {
         improvement.value.withLock { cached in
             if let cached { return cached }
-            let made = routes.runImprovement { routes.improved() }
+            let made = routes.settled ? nil : routes.runImprovement { routes.improved() }
             cached = .some(made)
             return made
         }
