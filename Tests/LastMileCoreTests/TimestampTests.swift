@@ -81,6 +81,18 @@ struct TimestampTests {
         #expect(Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59Z")
     }
 
+    @Test("write appends exactly format's bytes, before 1970, before year 1000 and past year 9999 too")
+    func writeMatchesFormat() {
+        var rng = SeededGenerator(state: 11)
+        var dates = [Date.distantPast, Date.distantFuture, Date(timeIntervalSince1970: -0.5), Date(timeIntervalSince1970: -31_000_000_000)]
+        dates += (0..<2000).map { _ in Date(timeIntervalSince1970: Double.random(in: -70_000_000_000...300_000_000_000, using: &rng)) }
+        for date in dates {
+            var out: [UInt8] = Array("prefix ".utf8)
+            Timestamp.write(date, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "prefix " + Timestamp.format(date), "\(date.timeIntervalSince1970)")
+        }
+    }
+
     /// §1.5: 9 fractional digits are accepted and sub-seconds are floored on output, so `.999999999` must
     /// still print second 12. (A Double-based Date cannot hold 1 ns near 2025; see the report.)
     @Test func formatFloorsNineNines() throws {

@@ -43,13 +43,16 @@ enum ListingJSON {
         string(o.date.description, into: &out)
         if let handoff = o.handoffTime {
             out += #","handoff_time":""#.utf8
-            out += Timestamp.format(handoff).utf8
+            Timestamp.write(handoff, into: &out)
             out.append(UInt8(ascii: "\""))
         }
         out += #","id":"#.utf8
         out += String(o.id).utf8
         out += #","service_option_reference":""#.utf8
-        base64URL(Array(o.reference.json.utf8), into: &out)
+        var reference: [UInt8] = []
+        reference.reserveCapacity(128)
+        o.reference.writeJSON(into: &reference)
+        base64URL(reference, into: &out)
         out += #"","window":{"#.utf8
         if o.type == .immediate {
             out += #""immediate_hour":"#.utf8
@@ -57,9 +60,9 @@ enum ListingJSON {
             out += #","type":"#.utf8
         } else {
             out += #""asap":false,"end_at":""#.utf8
-            out += Timestamp.format(o.windowEnd).utf8
+            Timestamp.write(o.windowEnd, into: &out)
             out += #"","start_at":""#.utf8
-            out += Timestamp.format(o.windowStart).utf8
+            Timestamp.write(o.windowStart, into: &out)
             out += #"","type":"#.utf8
         }
         string(o.type.rawValue, into: &out)

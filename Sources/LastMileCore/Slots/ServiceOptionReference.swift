@@ -20,13 +20,30 @@ public struct ServiceOptionReference: Sendable, Equatable {
     }
 
     public var json: String {
-        var s = "{\"id\":\(id),\"location_code\":\(Self.quote(locationCode)),\"type\":\"\(type.rawValue)\","
+        var bytes: [UInt8] = []
+        writeJSON(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `json`'s bytes appended to `out` (listings write one per option).
+    public func writeJSON(into out: inout [UInt8]) {
+        out += #"{"id":"#.utf8
+        out += String(id).utf8
+        out += #","location_code":"#.utf8
+        out += Self.quote(locationCode).utf8
+        out += #","type":""#.utf8
+        out += type.rawValue.utf8
         if type == .immediate {
-            s += "\"immediate_hour\":\(immediateHour ?? 0)}"
+            out += #"","immediate_hour":"#.utf8
+            out += String(immediateHour ?? 0).utf8
+            out += "}".utf8
         } else {
-            s += "\"start_at\":\"\(Timestamp.format(start ?? .distantPast))\",\"end_at\":\"\(Timestamp.format(end ?? .distantPast))\"}"
+            out += #"","start_at":""#.utf8
+            Timestamp.write(start ?? .distantPast, into: &out)
+            out += #"","end_at":""#.utf8
+            Timestamp.write(end ?? .distantPast, into: &out)
+            out += #""}"#.utf8
         }
-        return s
     }
 
     /// Base64url on the bytes: listings encode ~90 references per request, and bridged

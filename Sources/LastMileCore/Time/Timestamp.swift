@@ -91,6 +91,42 @@ public enum Timestamp {
         return "\(d.description)T\(pad2(h)):\(pad2(m)):\(pad2(s))Z"
     }
 
+    /// `format(date)`'s UTF-8 bytes appended to `out` without making a string (listings write hundreds).
+    public static func write(_ date: Date, into out: inout [UInt8]) {
+        let total = Int64(floor(date.timeIntervalSince1970))
+        var days = total / 86_400
+        var rem = total % 86_400
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
+        let d = CivilDate(daysSinceEpoch: Int(days))
+        guard (0...9999).contains(d.year) else {
+            out += format(date).utf8
+            return
+        }
+        func digits(_ v: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(d.year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(d.month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(d.day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(Int(rem / 3600), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(rem % 3600 / 60), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(rem % 60), 2)
+        out.append(UInt8(ascii: "Z"))
+    }
+
     /// Floors to whole seconds, as every output timestamp is.
     public static func floorToSecond(_ date: Date) -> Date {
         Date(timeIntervalSince1970: floor(date.timeIntervalSince1970))
