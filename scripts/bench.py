@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark driver for scripts/bench. Talks only to 127.0.0.1; every wrk run and loop is bounded."""
-import json, os, re, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, sqlite3, subprocess, sys, tempfile, time
+from bench_common import call, free_port, keepalive_call
 from concurrent.futures import ThreadPoolExecutor
 
 BIN = os.environ["LASTMILE_BIN"]
@@ -9,16 +10,7 @@ NOW = "2026-11-23T18:35:00Z"          # a Monday, 10:35 in San Francisco: a full
 WORK = tempfile.mkdtemp(prefix="lastmile-bench-")
 rows = []
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
-def call(port, method, path, body=None, token=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(), method=method)
-    req.add_header("Content-Type", "application/json")
-    if token: req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r: return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e: return e.code, json.loads(e.read() or b"{}")
 
 class Server:
     def __init__(self, database, extra=()):
@@ -138,16 +130,22 @@ def b2(label, database, target):
         return call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/cart/last_mile", body, t)[1]["service_options"][0]["id"]
     with ThreadPoolExecutor(16) as pool: options = list(pool.map(setup, range(USERS)))
     def book(i):
-        st, hold = call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, t)
+        st, hold = keepalive_call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, t)
         if st != 200: return False
         order = {"order_id": f"O{i}", "location_code": "B-1", "service_option_hold_id": hold["service_option_hold"]["id"],
                  "first_name": "Ada", "last_name": "L", "user_phone": "+14155550123", "items_count": 1, "items_weight": 1,
                  "address": {"address_line_1": "500 Howard St", "postal_code": "94105"}}
-        return call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", order, t)[0] == 200
+        return keepalive_call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", order, t)[0] == 200
     t0 = time.monotonic()
     with ThreadPoolExecutor(32) as pool: booked = sum(pool.map(book, range(USERS)))
     elapsed = time.monotonic() - t0
+    # The generator's own ceiling: the same threads and connections on the trivial endpoint, two requests
+    # per "order" as above.
+    t1 = time.monotonic()
+    with ThreadPoolExecutor(32) as pool: list(pool.map(lambda i: keepalive_call(srv.port, "GET", "/health"), range(4 * USERS)))
+    ceiling = 2 * USERS / (time.monotonic() - t1)
     srv.stop()
+    rows.append((f"B2 load generator ceiling ({label} server, /health, same threads)", f"{ceiling:.0f} request pairs/s", "> orders/s"))
     rows.append((f"B2 reserve → create, {label}, {USERS} users racing for {capacity} slots",
                  f"{booked / elapsed:.0f} orders/s ({booked} booked in {elapsed:.1f} s); overbooked {max(0, booked - capacity)}",
                  f"overbooking 0; ≥ {target} orders/s"))

@@ -14,7 +14,8 @@ Figures: orders accepted with max_orders_per_trip 1 and 3, per driver-hour; PyVR
 optimum of the same requests at their preferred windows (an upper bound: it ignores the freshness limit);
 list-time-slot latency; and, for the day simulation, deliveries after their window end (must be 0).
 """
-import json, math, os, random, re, socket, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, math, os, random, re, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
+from bench_common import call, free_port
 
 BIN = os.environ["LASTMILE_BIN"]
 WORK = tempfile.mkdtemp(prefix="lastmile-bench-capacity-")
@@ -51,17 +52,8 @@ def est_minutes(a, b):
     return max(1, math.ceil(miles * 1.3 / 25 * 60 - 1e-9))
 
 
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
 
-def call(port, method, path, body=None, token=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=None if body is None else json.dumps(body).encode(), method=method)
-    req.add_header("Content-Type", "application/json")
-    if token: req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r: return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e: return e.code, json.loads(e.read() or b"{}")
 
 
 def iso(day, hour, minute=0, second=0):

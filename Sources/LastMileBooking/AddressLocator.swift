@@ -70,12 +70,12 @@ public struct AddressLocator: Sendable {
         -> (located: Located, travelMinutes: Int, longDistance: Bool)
     {
         let located = locate(address)
-        var stores = lastMileStores
-        if stores == nil { stores = try await self.lastMileStores(retailerID: store.retailerID) }
+        let stores: [Store]
+        if let lastMileStores { stores = lastMileStores } else { stores = try await self.lastMileStores(retailerID: store.retailerID) }
         let outcome = AddressClassifier.classify(
             point: located?.point,
             lines: [address.line1, address.line2],
-            stores: stores ?? [],
+            stores: stores,
             requested: store,
             estimator: estimator
         )

@@ -17,7 +17,7 @@ public final class PlanCache: Sendable {
         /// `plans[i]`: the plan of `stops[..<i]`; shorter than `stops` + 1 when a stop could not be placed.
         var plans: [RoutePlanner]
         /// The improvement of the plan of all `stops` (shared by the builds that match them all).
-        var improvement: ImprovementCache
+        var improvement: Memo<RoutePlanner?>
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -25,7 +25,7 @@ public final class PlanCache: Sendable {
     public init() {}
 
     /// The plans to resume from: those of the longest prefix of `stops` already built from the same start.
-    func resume(_ key: String, start: RoutePlanner.Start, stops: [TripStop]) -> (plans: [RoutePlanner], improvement: ImprovementCache?)? {
+    func resume(_ key: String, start: RoutePlanner.Start, stops: [TripStop]) -> (plans: [RoutePlanner], improvement: Memo<RoutePlanner?>?)? {
         entries.withLock { entries in
             guard let entry = entries[key], entry.start == start else { return nil }
             var common = 0

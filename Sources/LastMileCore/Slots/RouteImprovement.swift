@@ -1,5 +1,9 @@
 import Foundation
 
+/// Runs an improvement (`RoutePlanner.improved()`): the caller's hook to time it for a metric; the plan
+/// never depends on it.
+public typealias ImprovementRunner = @Sendable (_ improve: () -> RoutePlanner?) -> RoutePlanner?
+
 /// Local search over the unaccepted trips of a plan (§2.0.5): moves that make the plan cheaper to drive,
 /// so that later orders find room. Every move keeps every commitment served within its window and every
 /// shift within its hours (a move whose trips cannot all be timed is never taken), and accepted trips are
@@ -8,10 +12,6 @@ import Foundation
 /// The search is bounded by a number of moves tried, not by a clock: the plan must come out the same on
 /// every server that recomputes it from the same commitments (see `TripCapacity`), and a wall-clock budget
 /// would make it depend on how busy each server is. `BENCHMARKS.md` reports what the budget costs in time.
-/// Runs an improvement (`RoutePlanner.improved()`): the caller's hook to time it for a metric; the plan
-/// never depends on it.
-public typealias ImprovementRunner = @Sendable (_ improve: () -> RoutePlanner?) -> RoutePlanner?
-
 extension RoutePlanner {
     /// Moves tried per improvement, at most.
     public static let improvementBudget = 600

@@ -65,15 +65,12 @@ public struct RoutePlanner: Sendable {
         // Local search once per plan: a plan it has settled is not searched again until something changes.
         if !settled {
             let better = runImprovement { improved() }
+            if let better { self = better }
             settled = true
-            if let better {
-                self = better
-                settled = true
-                if let made = placing(stop) {
-                    self = made
-                    settled = false
-                    return true
-                }
+            if better != nil, let made = placing(stop) {
+                self = made
+                settled = false
+                return true
             }
         }
         unplaced.append(stop.id)

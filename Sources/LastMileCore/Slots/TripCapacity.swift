@@ -65,7 +65,7 @@ public struct TripCapacity: Sendable {
         guard rules.maxOrdersPerTrip > 1 else {
             routes = initial
             insertionServesAll = false
-            improvement = ImprovementCache()
+            improvement = Memo<RoutePlanner?>()
             return
         }
         let start = initial.start
@@ -82,7 +82,7 @@ public struct TripCapacity: Sendable {
         }
         routes = planner
         insertionServesAll = placedAll
-        improvement = resumed?.improvement ?? ImprovementCache()
+        improvement = resumed?.improvement ?? Memo<RoutePlanner?>()
         if let (cache, key) = cache {
             cache.remember(key, PlanCache.Entry(start: start, stops: ordered, plans: plans, improvement: improvement))
         }
@@ -107,18 +107,15 @@ public struct TripCapacity: Sendable {
     }
 
     /// The plan improved by local search, made once per `TripCapacity` and only when a candidate does not
-    /// fit the plan as it is (the same for every candidate, so a listing pays for it at most once).
+    /// fit the plan as it is (the same for every candidate, so a listing pays for it at most once). Made
+    /// under the cache's lock: concurrent listings of the same commitments wait for it rather than
+    /// search the same plan twice.
     func improvedRoutes() -> RoutePlanner? {
-        improvement.value.withLock { cached in
-            if let cached { return cached }
-            let made = routes.settled ? nil : routes.runImprovement { routes.improved() }
-            cached = .some(made)
-            return made
-        }
+        improvement.get { routes.settled ? nil : routes.runImprovement { routes.improved() } }
     }
 
     /// `improvedRoutes()` once made (nil inside: no move lowered the work).
-    let improvement: ImprovementCache
+    let improvement: Memo<RoutePlanner?>
 
     /// §2.0.5 earliest arrival `A`: the earliest whole minute such that a candidate `[now, A]` is available,
     /// searched up to `limit`.
@@ -137,49 +134,59 @@ public struct TripCapacity: Sendable {
     /// serves everything, else the reference plan when that does (one commitment per trip), else the
     /// insertion plan as far as it goes.
     public func trip(serving id: Int64) -> (driverID: String, trip: TimedTrip)? {
-        if !insertionServesAll && reference.servesAll {
-            guard let entry = reference.referenceTrips().first(where: { $0.id == id }),
-                let stop = stops[id]
-            else { return nil }
-            let trip = TripTiming.schedule(
-                [stop],
-                store: routes.store,
-                departure: entry.t0.timeIntervalSince1970 + rules.pickupDwell,
-                rules: rules,
-                travel: routes.travel
-            )
-            return (entry.shift.driverID, trip)
+        guard keepsReferencePlan else { return routes.trip(serving: id) }
+        for plan in keptPlan {
+            for trip in plan.trips where trip.stops.contains(where: { $0.id == id }) { return (plan.shift.driverID, trip) }
         }
-        return routes.trip(serving: id)
+        return nil
     }
+
+    /// Whether the kept plan is the reference procedure's (insertion could not place everything, it could).
+    var keepsReferencePlan: Bool { !insertionServesAll && reference.servesAll }
 
     /// The kept plan, shift by shift (see `trip(serving:)`): each shift's trips in order, and when its driver
     /// is free to start the first (shift start, now, or the return of an accepted trip).
     public var keptPlan: [RoutePlanner.ShiftPlan] {
-        guard !insertionServesAll && reference.servesAll else { return routes.shifts }
-        let byShift = Dictionary(grouping: reference.referenceTrips(), by: { $0.shift.driverID + "@" + Timestamp.format($0.shift.start) })
-        return routes.shifts.map { plan in
-            var kept = plan
-            kept.trips = (byShift[plan.shift.driverID + "@" + Timestamp.format(plan.shift.start)] ?? []).compactMap { entry in
-                stops[entry.id].map { stop in
-                    TripTiming.schedule(
-                        [stop],
-                        store: routes.store,
-                        departure: entry.t0.timeIntervalSince1970 + rules.pickupDwell,
-                        rules: rules,
-                        travel: routes.travel
-                    )
+        guard keepsReferencePlan else { return routes.shifts }
+        // Made once: dispatch asks for the trip of every order.
+        return referencePlan.get {
+            let byShift = Dictionary(grouping: reference.referenceTrips(), by: { $0.shift.driverID + "@" + Timestamp.format($0.shift.start) })
+            return routes.shifts.map { plan in
+                var kept = plan
+                kept.trips = (byShift[plan.shift.driverID + "@" + Timestamp.format(plan.shift.start)] ?? []).compactMap { entry in
+                    stops[entry.id].map { stop in
+                        TripTiming.schedule(
+                            [stop],
+                            store: routes.store,
+                            departure: entry.t0.timeIntervalSince1970 + rules.pickupDwell,
+                            rules: rules,
+                            travel: routes.travel
+                        )
+                    }
                 }
+                return kept
             }
-            return kept
         }
     }
+
+    let referencePlan = Memo<[RoutePlanner.ShiftPlan]>()
 
     /// The candidate's id in a check: after every stored commitment.
     static let candidateID = Int64.max
 }
 
-/// Holds a plan's improvement once made: a listing evaluates many candidates on one `TripCapacity`.
-final class ImprovementCache: Sendable {
-    let value = Mutex<RoutePlanner??>(nil)
+/// A value made at most once, on first use, and shared by every copy of its holder: a listing evaluates many
+/// candidates on one `TripCapacity`, and dispatch asks it for every order's trip. Made under the lock, so
+/// concurrent users wait for the one computation rather than repeat it.
+final class Memo<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+
+    func get(_ make: () -> Value) -> Value {
+        value.withLock { cached in
+            if let cached { return cached }
+            let made = make()
+            cached = made
+            return made
+        }
+    }
 }
