@@ -340,6 +340,30 @@ public struct CommitmentRow: Codable, Sendable {
     public var driver_id: String?
     public var busy_until: Date?
 
+    public init(
+        id: Int64,
+        created_at: Date,
+        window_start: Date,
+        window_end: Date,
+        travel_minutes: Int64,
+        dest_latitude: Double,
+        dest_longitude: Double,
+        status: String? = nil,
+        driver_id: String? = nil,
+        busy_until: Date? = nil
+    ) {
+        self.id = id
+        self.created_at = created_at
+        self.window_start = window_start
+        self.window_end = window_end
+        self.travel_minutes = travel_minutes
+        self.dest_latitude = dest_latitude
+        self.dest_longitude = dest_longitude
+        self.status = status
+        self.driver_id = driver_id
+        self.busy_until = busy_until
+    }
+
     /// Hold ids as they are; order ids offset by `OrderRecord.commitmentIDOffset` so the two never tie.
     public func commitment(isOrder: Bool, now: Date) -> Commitment {
         var c = Commitment(

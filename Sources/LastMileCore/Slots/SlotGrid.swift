@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The store's local calendar: opening instants, the scheduled-window grid, and desired-window checks (§2.0.4).
 public struct SlotGrid: Sendable {
@@ -36,40 +35,15 @@ public struct SlotGrid: Sendable {
         for offset in 0..<store.schedulingHorizonDays {
             let d = first.adding(days: offset)
             guard let (open, close) = openInterval(on: d) else { continue }
-            for start in windowStarts(on: d, open: open, close: close) where start > now {
-                out.append((DeliveryWindow(start: start, end: start.addingTimeInterval(7200)), d))
+            for hour in 0..<24 {
+                guard let start = zone.instants(date: d, minuteOfDay: hour * 60).first else { continue }
+                let end = start.addingTimeInterval(7200)
+                guard start >= open, end <= close, start > now else { continue }
+                out.append((DeliveryWindow(start: start, end: end), d))
             }
         }
         return out.sorted { $0.0.start < $1.0.start }
     }
-
-    /// The starts of a date's two-hour windows within `[open, close]`: every whole local hour's earlier
-    /// instant. The same for every listing of that date, so it is worked out once (24 time-zone lookups of
-    /// five probes each, most of a listing's calendar work) and kept.
-    func windowStarts(on d: CivilDate, open: Date, close: Date) -> [Date] {
-        let key = DayKey(zone: zone.zone.identifier, day: d.daysSinceEpoch, open: open, close: close)
-        if let known = Self.starts.withLock({ $0[key] }) { return known }
-        var starts: [Date] = []
-        for hour in 0..<24 {
-            guard let start = zone.instants(date: d, minuteOfDay: hour * 60).first else { continue }
-            if start >= open && start.addingTimeInterval(7200) <= close { starts.append(start) }
-        }
-        Self.starts.withLock { cache in
-            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
-            cache[key] = starts
-        }
-        return starts
-    }
-
-    struct DayKey: Hashable {
-        var zone: String
-        var day: Int
-        var open: Date
-        var close: Date
-    }
-
-    /// Window starts by zone, date and opening hours (a pure function of them; bounded).
-    static let starts = Mutex<[DayKey: [Date]]>([:])
 
     /// A desired window is considered only if it starts after now, its local start date is within the
     /// horizon, and it lies inside that date's delivery hours.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Converts between instants and a store's local wall-clock time (IANA zone), DST-correct.
 public struct LocalTimeZone: Sendable {
@@ -30,6 +31,27 @@ public struct LocalTimeZone: Sendable {
     /// Every instant whose local wall-clock time is `date` at `minuteOfDay`, earliest first:
     /// none when the time falls in a spring-forward gap, two when it is repeated in a fall-back.
     public func instants(date civil: CivilDate, minuteOfDay: Int) -> [Date] {
+        // A pure function of the zone, the date and the minute, asked for every driver shift and window of
+        // every listing and booking; each answer costs three to five time-zone lookups. Kept, bounded.
+        let key = InstantKey(zone: zone.identifier, day: civil.daysSinceEpoch, minute: minuteOfDay)
+        if let known = Self.known.withLock({ $0[key] }) { return known }
+        let found = computeInstants(date: civil, minuteOfDay: minuteOfDay)
+        Self.known.withLock { cache in
+            if cache.count >= 65_536 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = found
+        }
+        return found
+    }
+
+    struct InstantKey: Hashable {
+        var zone: String
+        var day: Int
+        var minute: Int
+    }
+
+    static let known = Mutex<[InstantKey: [Date]]>([:])
+
+    func computeInstants(date civil: CivilDate, minuteOfDay: Int) -> [Date] {
         let naive = Int64(civil.daysSinceEpoch) * 86_400 + Int64(minuteOfDay) * 60
         var offsets = Set<Int>()
         for probe in [naive - 86_400, naive, naive + 86_400] {
