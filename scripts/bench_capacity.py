@@ -15,7 +15,7 @@ optimum of the same requests at their preferred windows (an upper bound: it igno
 list-time-slot latency; and, for the day simulation, deliveries after their window end (must be 0).
 """
 import json, math, os, random, re, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
-from bench_common import call, free_port
+from bench_common import call, free_ports
 
 BIN = os.environ["LASTMILE_BIN"]
 WORK = tempfile.mkdtemp(prefix="lastmile-bench-capacity-")
@@ -67,16 +67,19 @@ def epoch(text):
 
 class Server:
     def __init__(self, database, directory, extra=()):
-        self.port, self.metrics = free_port(), free_port()
-        self.proc = subprocess.Popen([BIN, "serve", "--port", str(self.port), "--database", database, "--now", iso(DAY_BEFORE, 7),
-                                      "--rate-limit", "1000000000", "--log-level", "error", "--no-demo", "--postal-directory", directory,
-                                      "--metrics-port", str(self.metrics), *extra],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.port, self.metrics = free_ports(2)
+        self.log = os.path.join(WORK, f"server-{self.port}.log")
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen([BIN, "serve", "--port", str(self.port), "--database", database, "--now", iso(DAY_BEFORE, 7),
+                                          "--rate-limit", "1000000000", "--log-level", "error", "--no-demo", "--postal-directory", directory,
+                                          "--metrics-port", str(self.metrics), *extra],
+                                         stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(500):
             try:
                 if call(self.port, "GET", "/health")[0] == 200: return
             except OSError: time.sleep(0.02)
-        raise RuntimeError("server did not start")
+        with open(self.log) as log: tail = log.read()[-2000:]
+        raise RuntimeError(f"server did not start (exit code {self.proc.poll()}); its log ends:\n{tail}")
 
     def passes(self):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics}/metrics", timeout=10) as r:

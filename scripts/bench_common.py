@@ -2,8 +2,18 @@
 import http.client, json, socket, threading, urllib.error, urllib.request
 
 
+def free_ports(n):
+    """n distinct free loopback ports: every socket stays bound until all are chosen (two calls of a
+    one-port helper can return the same port, and a server then fails to bind its second one)."""
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets: s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets: s.close()
+    return ports
+
+
 def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+    return free_ports(1)[0]
 
 
 def call(port, method, path, body=None, token=None, timeout=60):
