@@ -11,7 +11,6 @@ WORK = tempfile.mkdtemp(prefix="lastmile-bench-")
 rows = []
 
 
-
 class Server:
     def __init__(self, database, extra=()):
         self.port = free_port()

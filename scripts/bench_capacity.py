@@ -52,10 +52,6 @@ def est_minutes(a, b):
     return max(1, math.ceil(miles * 1.3 / 25 * 60 - 1e-9))
 
 
-
-
-
-
 def iso(day, hour, minute=0, second=0):
     return f"{day}T{hour:02d}:{minute:02d}:{second:02d}{ZONE_OFFSET}"
 
