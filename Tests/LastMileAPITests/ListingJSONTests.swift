@@ -1,4 +1,5 @@
 import Foundation
+import LastMileFleet
 import LastMileStorage
 import Testing
 
@@ -9,26 +10,14 @@ import Testing
 /// The listing body is written straight to bytes for speed; it must stay exactly what the encoder wrote.
 @Suite("Listing body writer")
 struct ListingJSONTests {
-    /// SplitMix64: the same listings on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Text with what JSON escaping must get right: quotes, backslashes, slashes, control characters, DEL,
     /// line and paragraph separators, accents and emoji, and plain words.
-    static func text(_ rng: inout Seeded) -> String {
+    static func text(_ rng: inout RandomNumberGenerator64) -> String {
         let pieces = ["Store", " closed", "\"", "\\", "/", "\n", "\t", "\u{1}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}", "é", "🚚", "<>&", "'"]
         return (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
     }
 
-    static func listing(_ rng: inout Seeded) -> Listing {
+    static func listing(_ rng: inout RandomNumberGenerator64) -> Listing {
         let types: [ServiceOptionType] = [.scheduled, .immediate, .eta, .priorityETA]
         let options = (0..<Int.random(in: 0...12, using: &rng)).map { _ -> StoredServiceOption in
             let start = Date(timeIntervalSince1970: Double(Int.random(in: 1_700_000_000...1_900_000_000, using: &rng)))
@@ -63,7 +52,7 @@ struct ListingJSONTests {
 
     @Test("writes exactly the bytes JSONEncoder writes for the listing shape, on 3,000 generated listings")
     func sameBytesAsTheEncoder() throws {
-        var rng = Seeded(state: 2026)
+        var rng = RandomNumberGenerator64(seed: 2026)  // the same listings on every run
         for n in 0..<3000 {
             let listing = Self.listing(&rng)
             let expected = try JSONResponse.encoder.encode(ServiceOptionHandlers.body(listing))
@@ -75,7 +64,7 @@ struct ListingJSONTests {
 
     @Test("Base64url of every length remainder matches Foundation's, with '-' and '_' for '+' and '/'")
     func base64() {
-        var rng = Seeded(state: 7)
+        var rng = RandomNumberGenerator64(seed: 7)
         for length in 0..<64 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             var out: [UInt8] = []

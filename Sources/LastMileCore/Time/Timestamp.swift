@@ -77,14 +77,7 @@ public enum Timestamp {
 
     /// `2025-06-11T01:00:00Z`: UTC, whole seconds (floored).
     public static func format(_ date: Date) -> String {
-        let total = Int64(floor(date.timeIntervalSince1970))
-        var days = total / 86_400
-        var rem = total % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let d = CivilDate(daysSinceEpoch: Int(days))
+        let (d, rem) = utcParts(date)
         let h = Int(rem / 3600)
         let m = Int(rem % 3600 / 60)
         let s = Int(rem % 60)
@@ -93,14 +86,7 @@ public enum Timestamp {
 
     /// `format(date)`'s UTF-8 bytes appended to `out` without making a string (listings write hundreds).
     public static func write(_ date: Date, into out: inout [UInt8]) {
-        let total = Int64(floor(date.timeIntervalSince1970))
-        var days = total / 86_400
-        var rem = total % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let d = CivilDate(daysSinceEpoch: Int(days))
+        let (d, rem) = utcParts(date)
         guard (0...9999).contains(d.year) else {
             out += format(date).utf8
             return
@@ -125,6 +111,18 @@ public enum Timestamp {
         out.append(UInt8(ascii: ":"))
         digits(Int(rem % 60), 2)
         out.append(UInt8(ascii: "Z"))
+    }
+
+    /// The UTC date of an instant and its second of that day, floored (also before 1970).
+    static func utcParts(_ date: Date) -> (date: CivilDate, second: Int64) {
+        let total = Int64(floor(date.timeIntervalSince1970))
+        var days = total / 86_400
+        var rem = total % 86_400
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
+        return (CivilDate(daysSinceEpoch: Int(days)), rem)
     }
 
     /// Floors to whole seconds, as every output timestamp is.
