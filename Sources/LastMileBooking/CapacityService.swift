@@ -29,17 +29,19 @@ public struct CapacityService: Sendable {
         planner(for: store, now: now, shifts: shifts(for: store, now: now), commitments: commitments)
     }
 
-    func planner(for store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment]) -> TripCapacity {
-        TripCapacity(
+    func planner(for store: Store, now: Date, shifts: [DriverShift], commitments: [Commitment], cache: PlanCache? = nil) -> TripCapacity {
+        var planner = TripCapacity(
             store: store.point,
             shifts: shifts,
             commitments: commitments,
             rules: store.tripRules,
             now: now,
             estimator: estimator,
-            cache: (plans, key: store.retailerID + "/" + store.locationCode),
+            cache: (cache ?? plans, key: store.retailerID + "/" + store.locationCode),
             runImprovement: Self.timedImprovement
         )
+        planner.closedWindows = store.closedWindows
+        return planner
     }
 
     /// Runs a plan's local search, timed by `lastmile_plan_improvement_seconds` (the search is bounded by
@@ -88,5 +90,43 @@ public struct CapacityService: Sendable {
     public func fits(store: Store, now: Date, window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> @Sendable ([Commitment]) -> Bool {
         let book = booking(store: store, now: now, windows: [window], destination: destination, travelMinutes: travelMinutes)
         return { book($0) != nil }
+    }
+
+    /// How many more orders to `destination` each window could still take, counting up to `limit` (the
+    /// console's fill ratio). Each count books imaginary orders one after another on top of the stored
+    /// commitments; they are planned with a private cache, so checkout's plans are not disturbed and each
+    /// imaginary order costs one insertion.
+    public func room(
+        store: Store,
+        now: Date,
+        commitments: [Commitment],
+        windows: [DeliveryWindow],
+        destination: GeoPoint,
+        travelMinutes: Int,
+        limit: Int
+    ) -> [DeliveryWindow: Int] {
+        let shifts = shifts(for: store, now: now)
+        let scratch = PlanCache()
+        var out: [DeliveryWindow: Int] = [:]
+        for window in windows {
+            var imaginary: [Commitment] = []
+            var planner = planner(for: store, now: now, shifts: shifts, commitments: commitments, cache: scratch)
+            while imaginary.count < limit, planner.evaluate(window: window, destination: destination, travelMinutes: travelMinutes).available {
+                // Created after every stored commitment, so each plan resumes from the one before.
+                imaginary.append(
+                    Commitment(
+                        id: -1 - Int64(imaginary.count),
+                        createdAt: Date.distantFuture.addingTimeInterval(Double(imaginary.count)),
+                        windowStart: window.start,
+                        windowEnd: window.end,
+                        travelMinutes: travelMinutes,
+                        destination: destination
+                    )
+                )
+                planner = self.planner(for: store, now: now, shifts: shifts, commitments: commitments + imaginary, cache: scratch)
+            }
+            out[window] = imaginary.count
+        }
+        return out
     }
 }

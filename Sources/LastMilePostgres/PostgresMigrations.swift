@@ -201,5 +201,26 @@ enum PostgresMigrations {
                 "UPDATE orders SET dest_latitude = (data->'destination'->>'latitude')::float8, dest_longitude = (data->'destination'->>'longitude')::float8",
             ]
         ),
+        // The operator console (issue 13; see the SQLite migration of the same name).
+        (
+            "v9-console",
+            [
+                "CREATE TABLE operators (id text PRIMARY KEY, password_hash text NOT NULL, retailers text[], enabled boolean NOT NULL)",
+                """
+                CREATE TABLE console_sessions (token_hash text PRIMARY KEY, operator_id text NOT NULL, csrf_token text NOT NULL,
+                    created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)
+                """,
+                "CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)",
+                """
+                CREATE TABLE closed_windows (retailer_id text NOT NULL, location_code text NOT NULL, window_start timestamptz NOT NULL,
+                    window_end timestamptz NOT NULL, closed_at timestamptz NOT NULL, closed_by text NOT NULL,
+                    PRIMARY KEY (retailer_id, location_code, window_start, window_end))
+                """,
+                """
+                CREATE TABLE console_audit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, operator_id text NOT NULL, action text NOT NULL,
+                    retailer_id text, subject text NOT NULL, detail text NOT NULL)
+                """,
+            ]
+        ),
     ]
 }

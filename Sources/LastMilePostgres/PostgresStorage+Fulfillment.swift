@@ -15,10 +15,10 @@ extension PostgresStorage {
         return try await fetch(
             OrderRow.self,
             """
-            SELECT * FROM orders WHERE retailer_id = \(q.retailerID) AND status = ANY(\(names)) AND id > \(q.afterRowID)
+            SELECT * FROM orders WHERE retailer_id = \(q.retailerID) AND status = ANY(\(names)) AND id > \(q.afterRowID) AND id < \(q.beforeRowID)
                 AND (\(q.locationCode)::TEXT IS NULL OR location_code = \(q.locationCode))
                 AND (\(anyDriver) OR (\(noDriver) AND driver_id IS NULL) OR driver_id = \(driver))
-            ORDER BY id LIMIT \(Int64(q.limit))
+            ORDER BY id \(unescaped: q.newestFirst ? "DESC" : "ASC") LIMIT \(Int64(q.limit))
             """
         ).map(\.record)
     }

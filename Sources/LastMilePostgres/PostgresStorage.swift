@@ -230,6 +230,7 @@ public final class PostgresStorage: Storage {
                     )
                 }
             }
+            try await self.upsertOperators(config.operators, conn)
         }
     }
 
@@ -284,12 +285,34 @@ public final class PostgresStorage: Storage {
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {
-        try await fetch(StoreRow.self, "SELECT * FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code").map(\.config)
+        try await fetch(
+            StoreWithClosures.self,
+            "SELECT config, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code"
+        )
+        .map(\.store)
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
-        try await fetch(StoreRow.self, "SELECT * FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)")
-            .first?.config
+        try await fetch(
+            StoreWithClosures.self,
+            "SELECT config, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)"
+        ).first?.store
+    }
+
+    /// A store's closed windows (issue 13) read with its configuration in the same statement.
+    static let closedWindowsColumn = """
+        (SELECT string_agg(extract(epoch FROM window_start)::bigint || ',' || extract(epoch FROM window_end)::bigint, ';') FROM closed_windows c
+            WHERE c.retailer_id = stores.retailer_id AND c.location_code = stores.location_code) AS closed
+        """
+
+    struct StoreWithClosures: Decodable {
+        var config: Store
+        var closed: String?
+        var store: Store {
+            var s = config
+            s.closedWindows = ClosedWindowList.parse(closed)
+            return s
+        }
     }
 
     // MARK: Users

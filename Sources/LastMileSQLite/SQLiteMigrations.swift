@@ -233,6 +233,46 @@ enum SQLiteMigrations {
                     """
             )
         }
+        m.registerMigration("v9-console") { db in
+            // The operator console (issue 13): accounts from the configuration file, sessions (token hashes),
+            // windows operators closed, and what they did.
+            try db.execute(
+                sql: """
+                    CREATE TABLE operators (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        retailers TEXT,
+                        enabled INTEGER NOT NULL
+                    );
+                    CREATE TABLE console_sessions (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        operator_id TEXT NOT NULL,
+                        csrf_token TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    );
+                    CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+                    CREATE TABLE closed_windows (
+                        retailer_id TEXT NOT NULL,
+                        location_code TEXT NOT NULL,
+                        window_start REAL NOT NULL,
+                        window_end REAL NOT NULL,
+                        closed_at REAL NOT NULL,
+                        closed_by TEXT NOT NULL,
+                        PRIMARY KEY (retailer_id, location_code, window_start, window_end)
+                    );
+                    CREATE TABLE console_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        operator_id TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        retailer_id TEXT,
+                        subject TEXT NOT NULL,
+                        detail TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return m
     }
 

@@ -8,7 +8,7 @@ extension SQLiteStorage {
         guard !q.statuses.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: q.statuses.count).joined(separator: ", ")
         let names = q.statuses.map(\.rawValue)
-        var sql = "SELECT * FROM orders WHERE retailer_id = ? AND status IN (\(marks)) AND id > ?"
+        var sql = "SELECT * FROM orders WHERE retailer_id = ? AND status IN (\(marks)) AND id > ? AND id < ?"
         var text: [String] = []
         if let code = q.locationCode {
             sql += " AND location_code = ?"
@@ -21,14 +21,15 @@ extension SQLiteStorage {
             sql += " AND driver_id = ?"
             text.append(id)
         }
-        sql += " ORDER BY id LIMIT ?"
+        sql += q.newestFirst ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?"
         let statement = sql
         let extra = text
         let retailer = q.retailerID
         let after = q.afterRowID
+        let before = q.beforeRowID
         let limit = q.limit
         return try await read { db in
-            let arguments: [any DatabaseValueConvertible] = [retailer] + names + [after] + extra + [limit]
+            let arguments: [any DatabaseValueConvertible] = [retailer] + names + [after, before] + extra + [limit]
             return try OrderRow.fetchAll(db, sql: statement, arguments: StatementArguments(arguments)).map(\.record)
         }
     }

@@ -89,6 +89,7 @@ public final class SQLiteStorage: Storage {
                 }
                 for store in entry.stores { try StoreRow(store).upsert(db) }
             }
+            try Self.upsertOperators(config.operators, db)
         }
     }
 
@@ -153,19 +154,35 @@ public final class SQLiteStorage: Storage {
 
     public func stores(retailerID: String) async throws -> [Store] {
         try await read { [storeConfigs] db in
-            try String.fetchAll(db, sql: "SELECT config FROM stores WHERE retailer_id = ? ORDER BY location_code", arguments: [retailerID])
-                .map(storeConfigs.decode)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
+                arguments: [retailerID]
+            ).map { try Self.store($0, storeConfigs) }
         }
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
         try await read { [storeConfigs] db in
-            try String.fetchOne(
+            try Row.fetchOne(
                 db,
-                sql: "SELECT config FROM stores WHERE retailer_id = ? AND location_code = ?",
+                sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? AND location_code = ?",
                 arguments: [retailerID, locationCode]
-            ).map(storeConfigs.decode)
+            ).map { try Self.store($0, storeConfigs) }
         }
+    }
+
+    /// A store's closed windows (issue 13) as `start,end;start,end` seconds, read with its configuration in
+    /// the same statement.
+    static let closedWindowsColumn = """
+        (SELECT group_concat(CAST(window_start AS INTEGER) || ',' || CAST(window_end AS INTEGER), ';') FROM closed_windows c
+            WHERE c.retailer_id = stores.retailer_id AND c.location_code = stores.location_code) AS closed
+        """
+
+    static func store(_ row: Row, _ configs: DecodedDocuments<Store>) throws -> Store {
+        var store = try configs.decode(row["config"])
+        store.closedWindows = ClosedWindowList.parse(row["closed"])
+        return store
     }
 
     // MARK: Users

@@ -10,6 +10,8 @@ public enum RetentionKind: String, Sendable, CaseIterable {
     case holds
     /// Callback delivery attempts, by when they were made (the event itself stays with its order).
     case callbackAttempts = "callback_attempts"
+    /// Console sessions, by expiry (an expired session opens nothing).
+    case consoleSessions = "console_sessions"
 
     /// Where each kind lives: its table, key column and reference instant column (both engines).
     public var columns: (table: String, key: String, instant: String) {
@@ -18,6 +20,7 @@ public enum RetentionKind: String, Sendable, CaseIterable {
         case .accessTokens: ("access_tokens", "token_hash", "expires_at")
         case .holds: ("holds", "id", "expires_at")
         case .callbackAttempts: ("callback_attempts", "id", "attempted_at")
+        case .consoleSessions: ("console_sessions", "token_hash", "expires_at")
         }
     }
 }
@@ -28,6 +31,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var accessTokens: TimeInterval = 86_400
     public var holds: TimeInterval = 7 * 86_400
     public var callbackAttempts: TimeInterval = 30 * 86_400
+    public var consoleSessions: TimeInterval = 86_400
 
     public init() {}
 
@@ -37,6 +41,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         case .accessTokens: accessTokens
         case .holds: holds
         case .callbackAttempts: callbackAttempts
+        case .consoleSessions: consoleSessions
         }
     }
 }

@@ -4,7 +4,7 @@ import LastMileCore
 /// Persistence for LastMile. Two engines implement it (SQLite via GRDB, PostgreSQL via postgres-nio); one
 /// contract test suite checks both. Invariants that must hold across server processes are enforced inside
 /// the engines with transactions, constraints and conditional writes.
-public protocol Storage: Sendable {
+public protocol Storage: ConsoleStorage {
     /// Applies the versioned migrations not yet applied (safe to call from several processes at once).
     func migrate() async throws
 
@@ -181,6 +181,10 @@ public struct OrderQuery: Sendable {
     public var driver: Driver
     /// Keyset paging: only orders whose row id is greater.
     public var afterRowID: Int64
+    /// Only orders whose row id is smaller (paging newest first).
+    public var beforeRowID: Int64 = .max
+    /// Newest (highest row id) first; otherwise oldest first.
+    public var newestFirst = false
     public var limit: Int
 
     public init(

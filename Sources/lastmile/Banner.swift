@@ -23,7 +23,7 @@ enum Banner {
             LastMile listening on \(base) (\(mode.rawValue) mode, database \(database))
             Started in \(String(format: "%.0f", startupMillis)) ms; service time is \(Timestamp.format(now)).
             """
-        guard mode == .development else { return s }
+        guard mode == .development else { return s + "\nOperator console: \(base)/console (operators[] of the configuration file)." }
         if !demo && demoPresent == false {
             s += """
 
@@ -40,6 +40,7 @@ enum Banner {
         s += """
 
             \(credentials) client_id=demo client_secret=demo-secret
+            Operator console: \(base)/console  operator=\(Bootstrap.demoOperator.id) password=\(Bootstrap.demoOperator.password)
 
               # 1. Get a token
               TOKEN=$(curl -s -X POST \(base)/v2/oauth/token -H 'Content-Type: application/json' \\

@@ -16,7 +16,7 @@ struct LastMileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lastmile",
         abstract: "LastMile: a self-hostable last-mile delivery service with an Instacart Connect compatible API.",
-        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self, Clients.self],
+        subcommands: [Serve.self, Seed.self, Migrate.self, Token.self, Callbacks.self, Clients.self, Operators.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -273,6 +273,7 @@ extension Serve {
             case .accessTokens: policy.accessTokens = hours * 3600
             case .holds: policy.holds = hours * 3600
             case .callbackAttempts: policy.callbackAttempts = hours * 3600
+            case .consoleSessions: policy.consoleSessions = hours * 3600
             }
         }
         return policy

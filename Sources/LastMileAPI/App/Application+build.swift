@@ -91,6 +91,9 @@ public enum Bootstrap {
         return try PostalDirectory.parseCSV(Data(contentsOf: url))
     }
 
+    /// The demo console operator's password, published like the demo client's secret (development only).
+    public static let demoOperator = (id: "demo", password: "demo-console-password")
+
     /// The built-in demo configuration.
     public static func demoConfiguration(directory: PostalDirectory) throws -> OperatorConfig {
         guard let url = Bundle.module.url(forResource: "demo-config", withExtension: "json") else {
@@ -110,7 +113,13 @@ public enum Bootstrap {
     /// the secret the README publishes. Production refuses to start on such a database.
     public static func demoLeftovers(storage: any Storage, directory: PostalDirectory) async throws -> [String] {
         var found: [String] = []
-        for entry in try demoConfiguration(directory: directory).retailers {
+        let demo = try demoConfiguration(directory: directory)
+        for account in demo.operators {
+            if let stored = try await storage.operatorAccount(id: account.id), stored.passwordHash == account.passwordHash {
+                found.append("console operator \"\(account.id)\" with its published password")
+            }
+        }
+        for entry in demo.retailers {
             if try await storage.retailer(id: entry.retailer.id) != nil { found.append("the demo retailer \"\(entry.retailer.id)\"") }
             for client in entry.clients {
                 if let stored = try await storage.oauthClient(id: client.clientID), stored.secretHash == SecretHash.hex(client.clientSecret) {
@@ -229,6 +238,9 @@ public func buildRouter(_ service: LastMileService) -> Router<LastMileRequestCon
         s.get("/clock", use: route(body: .none, sandbox.readClock))
         s.post("/clock", use: route(sandbox.moveClock))
     }
+
+    // The operator console (issue 13): HTML pages under /console, opened by operator sessions only.
+    ConsoleRoutes(service: service).register(on: router)
 
     // The driver API (a project addition).
     let d = bearer(router, "/driver/v1", [.driver])

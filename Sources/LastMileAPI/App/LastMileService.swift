@@ -36,6 +36,10 @@ public final class LastMileService: Sendable {
     public let booking: BookingService
     /// OAuth clients and bearer tokens (sign-in and authentication).
     public let credentials: Credentials
+    /// The operator console's reads and actions (issue 13).
+    public let console: ConsoleService
+    /// Live console streams open now (bounded: each polls the database once a second).
+    let consoleStreams = ConsoleStreamCount()
 
     public init(
         storage: any Storage,
@@ -73,6 +77,7 @@ public final class LastMileService: Sendable {
             logger: logger
         )
         credentials = Credentials(storage: storage, clocks: clocks)
+        console = ConsoleService(booking: booking, clocks: clocks, access: ConsoleAccess(storage: storage, clock: clock))
     }
 
     /// Seconds on the process's monotonic clock (rate-limit windows; not the service's business clock).

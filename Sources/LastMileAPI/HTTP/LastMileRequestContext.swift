@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LastMileBooking
 import Logging
 import NIOCore
 import Synchronization
@@ -19,6 +20,8 @@ public struct LastMileRequestContext: RequestContext {
     public var deadline = ContinuousClock.now
     /// The authenticated caller of a bearer route.
     public var caller: Caller?
+    /// The signed-in operator of a console page (issue 13).
+    public var consoleOperator: ConsoleAccess.SignedIn?
     /// Headers every answer carries, whichever middleware answers (e.g. `RateLimit-*` on a 429 or a 400).
     public let responseHeaders = ResponseHeaders()
 

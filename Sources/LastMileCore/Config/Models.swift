@@ -157,6 +157,16 @@ public struct Store: Sendable, Equatable, Codable {
     /// Longest time from leaving the store to a handoff in a trip of two or more (15–240, default 60).
     public var maxMinutesInVehicle: Int?
     public var shifts: [ShiftRule]
+    /// Windows an operator closed in the console (issue 13): not offered, not booked; orders already in them
+    /// keep them. Not part of the configuration document (a configuration reload must not reopen them): the
+    /// engines attach them when they read the store.
+    public var closedWindows: Set<DeliveryWindow> = []
+
+    enum CodingKeys: String, CodingKey {
+        case retailerID, locationCode, name, address, county, point, timeZone, active, pickup, pickupOnly, alcohol, alcoholHours
+        case longDistanceDelivery, deliveryHours, immediateFiveHour, schedulingHorizonDays, pickupDwellMinutes, dropoffDwellMinutes
+        case maxOrdersPerTrip, maxMinutesInVehicle, shifts
+    }
 
     public init(
         retailerID: String,
@@ -239,5 +249,38 @@ public struct OperatorConfig: Sendable, Equatable {
         }
     }
     public var retailers: [RetailerEntry]
-    public init(retailers: [RetailerEntry]) { self.retailers = retailers }
+    /// Console accounts (issue 13).
+    public var operators: [OperatorAccount]
+    public init(retailers: [RetailerEntry], operators: [OperatorAccount] = []) {
+        self.retailers = retailers
+        self.operators = operators
+    }
+}
+
+/// An operator's console account (issue 13): a bcrypt hash, and the retailers the operator may see.
+public struct OperatorAccount: Sendable, Equatable {
+    public var id: String
+    public var passwordHash: String
+    /// nil = every retailer.
+    public var retailers: [String]?
+    public var enabled: Bool
+
+    public init(id: String, passwordHash: String, retailers: [String]?, enabled: Bool = true) {
+        self.id = id
+        self.passwordHash = passwordHash
+        self.retailers = retailers
+        self.enabled = enabled
+    }
+
+    public func mayView(retailerID: String) -> Bool { retailers?.contains(retailerID) ?? true }
+
+    /// `$2a$` or `$2b$` (the verifier refuses `$2y$`), a cost of 10–31, and the 53 characters of salt and hash.
+    public static func isAcceptedHash(_ hash: String) -> Bool {
+        let b = Array(hash.utf8)
+        guard b.count == 60, b[0] == UInt8(ascii: "$"), b[1] == UInt8(ascii: "2"), [UInt8(ascii: "a"), UInt8(ascii: "b")].contains(b[2]),
+            b[3] == UInt8(ascii: "$"), b[6] == UInt8(ascii: "$"), let cost = Int(String(decoding: b[4..<6], as: UTF8.self)), (10...31).contains(cost)
+        else { return false }
+        let alphabet = Set("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        return b[7...].allSatisfy(alphabet.contains)
+    }
 }

@@ -41,10 +41,11 @@ public struct OperatorConfigParser {
             issue("$", "must be an object with a \"retailers\" array")
             return OperatorConfig(retailers: [])
         }
-        known(obj, "", ["retailers"])
+        known(obj, "", ["retailers", "operators"])
+        let operators = parseOperators(obj["operators"])
         guard case .array(let list)? = obj["retailers"] else {
             issue("retailers", "must be an array")
-            return OperatorConfig(retailers: [])
+            return OperatorConfig(retailers: [], operators: operators)
         }
         var entries: [OperatorConfig.RetailerEntry] = []
         var retailerIDs = Set<String>()
@@ -58,7 +59,44 @@ public struct OperatorConfigParser {
             }
             entries.append(entry)
         }
-        return OperatorConfig(retailers: entries)
+        return OperatorConfig(retailers: entries, operators: operators)
+    }
+
+    /// `operators[]`: console accounts (issue 13). The password is given only as a bcrypt hash
+    /// (`lastmile operators hash-password`), never in clear.
+    mutating func parseOperators(_ value: JSONValue?) -> [OperatorAccount] {
+        guard let value, !value.isNull else { return [] }
+        guard case .array(let list) = value else {
+            issue("operators", "must be an array")
+            return []
+        }
+        var seen = Set<String>()
+        var accounts: [OperatorAccount] = []
+        for (i, item) in list.enumerated() {
+            let path = "operators[\(i)]"
+            guard let o = object(item, path) else { continue }
+            known(o, path, ["id", "password_hash", "retailers", "enabled"])
+            let id = string(o, "id", path)
+            let hash = string(o, "password_hash", path)
+            if let hash, !OperatorAccount.isAcceptedHash(hash) {
+                issue(
+                    "\(path).password_hash",
+                    "must be a bcrypt hash of cost 10 or more ($2b$12$…); make one with `lastmile operators hash-password`"
+                )
+            }
+            var grant: [String]? = nil
+            switch o["retailers"] {
+            case .string("all")?, nil: grant = nil
+            case .array(let ids)?:
+                grant = ids.compactMap(\.stringValue)
+                if grant!.count != ids.count { issue("\(path).retailers", "must be \"all\" or an array of retailer ids") }
+            default: issue("\(path).retailers", "must be \"all\" or an array of retailer ids")
+            }
+            if let id, !seen.insert(id).inserted { issue("\(path).id", "duplicate operator id \"\(id)\"") }
+            guard let id, let hash else { continue }
+            accounts.append(OperatorAccount(id: id, passwordHash: hash, retailers: grant, enabled: bool(o, "enabled", path, default: true)))
+        }
+        return accounts
     }
 
     // MARK: Field helpers

@@ -28,6 +28,8 @@ public struct TripCapacity: Sendable {
     public let insertionServesAll: Bool
     /// Each counted commitment as a stop.
     let stops: [Int64: TripStop]
+    /// Windows an operator closed (issue 13): no candidate fits them, whatever the drivers could do.
+    public var closedWindows: Set<DeliveryWindow> = []
 
     public init(
         store: GeoPoint,
@@ -96,6 +98,7 @@ public struct TripCapacity: Sendable {
     /// Whether a candidate with this window and destination fits on top of every commitment, with the plan's
     /// `t0` for it (the handoff time), its arrival and its driver.
     public func evaluate(window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> PlanOutcome {
+        if closedWindows.contains(window) { return .unavailable }
         let candidate = TripStop(id: Self.candidateID, window: window, destination: destination)
         if insertionServesAll, let placed = routes.placing(candidate) ?? improvedRoutes()?.placing(candidate),
             let (driver, trip) = placed.trip(serving: Self.candidateID),
