@@ -13,12 +13,16 @@ enum ConsoleContexts {
         "resent": "Callback queued again with a fresh retry budget.",
     ]
 
+    static func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+
     static func orderHref(_ retailerID: String, _ orderID: String) -> String {
         "/console/orders/\(ConsoleRoutes.segment(retailerID))/\(ConsoleRoutes.segment(orderID))"
     }
 
     static func store(_ o: StoreOverview) -> [String: Any] {
         let s = o.store
+        let lateCount = o.attention.filter { $0.kind == .late }.count
+        let atRiskCount = o.attention.count - lateCount
         let zone = s.zone
         let byDay = Dictionary(grouping: o.windows, by: \.date)
         let days = byDay.keys.sorted().map { date -> [String: Any] in
@@ -29,8 +33,7 @@ enum ConsoleContexts {
                         "time": "\(ConsoleFormat.clock(cell.window.start, zone))–\(ConsoleFormat.clock(cell.window.end, zone))",
                         "start": Timestamp.format(cell.window.start),
                         "end": Timestamp.format(cell.window.end),
-                        "orders": String(cell.orders),
-                        "holds": String(cell.holds),
+                        "counts": "\(plural(cell.orders, "order")) · \(plural(cell.holds, "hold"))",
                         "room": cell.room >= NetworkOverview.roomLimit ? "\(cell.room)+" : String(cell.room),
                         "closed": cell.closed,
                         "fillClass": ConsoleFormat.fillClass(cell),
@@ -39,7 +42,7 @@ enum ConsoleContexts {
                 },
             ]
         }
-        return [
+        let fields: [String: Any?] = [
             "retailerID": s.retailerID,
             "locationCode": s.locationCode,
             "storeHref": "/console/stores/\(ConsoleRoutes.segment(s.retailerID))/\(ConsoleRoutes.segment(s.locationCode))",
@@ -65,7 +68,16 @@ enum ConsoleContexts {
                 ]
             },
             "days": days,
+            // Sections render only when the count is not zero (a mustache section is false for nil only).
+            "lateCount": lateCount == 0 ? nil : String(lateCount) as Any?,
+            "atRiskCount": atRiskCount == 0 ? nil : String(atRiskCount) as Any?,
+            "driverCount": String(o.drivers.count),
+            "nextWindow": o.windows.first(where: { !$0.closed }).map { cell in
+                "\(ConsoleFormat.clock(cell.window.start, zone))–\(ConsoleFormat.clock(cell.window.end, zone)): \(cell.orders + cell.holds) taken, "
+                    + (cell.room >= NetworkOverview.roomLimit ? "\(cell.room)+" : String(cell.room)) + " more"
+            } ?? "none open",
         ]
+        return fields.compactMapValues { $0 }
     }
 
     static func day(_ d: StoreDay) -> [String: Any] {

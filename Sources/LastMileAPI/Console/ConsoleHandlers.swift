@@ -19,7 +19,7 @@ struct ConsoleHandlers: Sendable {
     // MARK: Sign-in
 
     func signInForm(_ request: Request) async throws -> Response {
-        ConsolePage.render("sign-in", title: "Sign in", context: [:], who: nil)
+        ConsolePage.render("sign-in", title: "Sign in", context: [:], who: nil, now: service.clock.now())
     }
 
     /// Failed sign-ins are logged and audited, and slow the operator id down (1, 2, 4 … s after five in a
@@ -27,7 +27,7 @@ struct ConsoleHandlers: Sendable {
     func signIn(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         let fields: [String: String]
         do { fields = try await ConsoleForm.read(request, context, csrfFor: nil) } catch let r as ConsoleRefusal {
-            return ConsolePage.error(r.status, r.message, who: nil)
+            return ConsolePage.error(r.status, r.message, who: nil, now: service.clock.now())
         }
         let id = String((fields["operator"] ?? "").prefix(200))
         let password = fields["password"] ?? ""
@@ -46,7 +46,14 @@ struct ConsoleHandlers: Sendable {
                     detail: reason
                 )
             )
-            return ConsolePage.render("sign-in", title: "Sign in", context: ["error": message, "operator": id], who: nil, status: status)
+            return ConsolePage.render(
+                "sign-in",
+                title: "Sign in",
+                context: ["error": message, "operator": id],
+                who: nil,
+                now: service.clock.now(),
+                status: status
+            )
         }
         if service.oauthLimiter.check(key: "console|" + context.clientAddress, limit: service.oauthRateLimit).allowed == false {
             return await refuse(
@@ -90,17 +97,20 @@ struct ConsoleHandlers: Sendable {
     func network(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         let who = try Self.operatorOf(context)
         let days = min(7, max(1, Int(request.uri.queryParameters.get("days") ?? "") ?? 2))
-        var stores: [[String: Any]] = []
+        var overviews: [StoreOverview] = []
         for store in try await console.visibleStores(who) where !store.pickupOnly {
-            let o = try await console.overview(of: store, days: days)
-            stores.append(ConsoleContexts.store(o))
+            overviews.append(try await console.overview(of: store, days: days))
         }
+        // Where something is going wrong first, then the busiest stores.
+        overviews.sort { ($1.attention.count, $1.activeOrders, $0.store.name) < ($0.attention.count, $0.activeOrders, $1.store.name) }
+        let stores = overviews.map(ConsoleContexts.store)
         let notice = request.uri.queryParameters.get("done").flatMap(ConsoleContexts.notices.index(forKey:)).map { ConsoleContexts.notices[$0].value }
         return ConsolePage.render(
             "network",
             title: "Network",
-            context: ["stores": stores, "gridDays": String(days)],
+            context: ["stores": stores, "hasStores": !stores.isEmpty, "gridDays": String(days)],
             who: who,
+            now: service.clock.now(),
             nav: "Network",
             live: true,
             notice: notice
@@ -141,7 +151,15 @@ struct ConsoleHandlers: Sendable {
             date = d
         }
         let day = try await console.day(of: store, date: date)
-        return ConsolePage.render("store-day", title: store.name, context: ConsoleContexts.day(day), who: who, nav: "Network", live: true)
+        return ConsolePage.render(
+            "store-day",
+            title: store.name,
+            context: ConsoleContexts.day(day),
+            who: who,
+            now: service.clock.now(),
+            nav: "Network",
+            live: true
+        )
     }
 
     // MARK: Orders
@@ -186,7 +204,7 @@ struct ConsoleHandlers: Sendable {
             "count": String(rows.count),
             "limit": String(ConsoleService.listLimit),
         ]
-        return ConsolePage.render("orders", title: "Orders", context: context, who: who, nav: "Orders", live: true)
+        return ConsolePage.render("orders", title: "Orders", context: context, who: who, now: service.clock.now(), nav: "Orders", live: true)
     }
 
     static func zone(of order: OrderRecord, in stores: [Store]) -> LocalTimeZone {
@@ -206,6 +224,7 @@ struct ConsoleHandlers: Sendable {
             title: "Order \(page.order.orderID)",
             context: ConsoleContexts.order(page, zone: zone),
             who: who,
+            now: service.clock.now(),
             nav: "Orders",
             live: true,
             notice: notice
@@ -255,6 +274,7 @@ struct ConsoleHandlers: Sendable {
             title: "Audit",
             context: ["entries": rows, "hasEntries": !rows.isEmpty],
             who: who,
+            now: service.clock.now(),
             nav: "Audit",
             live: true
         )

@@ -45,24 +45,29 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.headers[.authorization] != nil {
-            return ConsolePage.error(.unauthorized, "The console opens with an operator's session; API tokens do not open it.", who: nil)
+            return ConsolePage.error(
+                .unauthorized,
+                "The console opens with an operator's session; API tokens do not open it.",
+                who: nil,
+                now: service.clock.now()
+            )
         }
         guard let token = request.cookies[ConsoleCookie.name]?.value, !token.isEmpty,
             let who = try await service.console.access.session(token: token)
         else {
             if request.method == .get, !request.uri.path.hasPrefix("/console/events") { return ConsolePage.redirect("/console/sign-in") }
-            return ConsolePage.error(.unauthorized, "Sign in to the console first.", who: nil)
+            return ConsolePage.error(.unauthorized, "Sign in to the console first.", who: nil, now: service.clock.now())
         }
         var context = context
         context.consoleOperator = who
         do {
             return try await next(request, context)
         } catch let refusal as ConsoleRefusal {
-            return ConsolePage.error(refusal.status, refusal.message, who: who)
+            return ConsolePage.error(refusal.status, refusal.message, who: who, now: service.clock.now())
         } catch let e as ServiceError where e.kind == .notFound {
-            return ConsolePage.error(.notFound, "There is nothing here, or nothing you may see.", who: who)
+            return ConsolePage.error(.notFound, "There is nothing here, or nothing you may see.", who: who, now: service.clock.now())
         } catch let e as ServiceError where e.kind == .badRequest {
-            return ConsolePage.error(.badRequest, e.message, who: who)
+            return ConsolePage.error(.badRequest, e.message, who: who, now: service.clock.now())
         }
     }
 }

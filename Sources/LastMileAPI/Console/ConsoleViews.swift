@@ -48,6 +48,7 @@ enum ConsolePage {
         title: String,
         context: [String: Any],
         who: ConsoleAccess.SignedIn?,
+        now: Date,
         nav: String? = nil,
         live: Bool = false,
         notice: String? = nil,
@@ -59,7 +60,7 @@ enum ConsolePage {
         var layout: [String: Any] = [
             "title": title,
             "body": body,
-            "renderedAt": Timestamp.format(Date()),
+            "renderedAt": Timestamp.format(now),
             "live": live,
         ]
         if let who {
@@ -75,12 +76,13 @@ enum ConsolePage {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String, who: ConsoleAccess.SignedIn?) -> Response {
+    static func error(_ status: HTTPResponse.Status, _ message: String, who: ConsoleAccess.SignedIn?, now: Date) -> Response {
         render(
             "error",
             title: status.reasonPhrase,
             context: ["heading": "\(status.code) \(status.reasonPhrase)", "message": message],
             who: who,
+            now: now,
             status: status
         )
     }

@@ -1,0 +1,96 @@
+import Foundation
+import LastMileCore
+import LastMileStorage
+import LastMileTestSupport
+import Testing
+
+@Suite("Console storage contract (issue 13)")
+struct ConsoleContractTests {
+    static let hash = "$2b$10$zFtdi12EvsYEOG9aqLZdUu6yvtcydZlZhdbx863bHiEnq0s3mnnVG"
+
+    func withOperators() -> OperatorConfig {
+        var c = sampleConfig()
+        c.operators = [OperatorAccount(id: "ops", passwordHash: Self.hash, retailers: ["r1"])]
+        return c
+    }
+
+    @Test("operators load with the configuration and update in place", arguments: Engine.available)
+    func operators(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.applyConfiguration(withOperators())
+        #expect(try await s.operatorAccount(id: "ops") == OperatorAccount(id: "ops", passwordHash: Self.hash, retailers: ["r1"]))
+        var changed = withOperators()
+        changed.operators[0].retailers = nil
+        changed.operators[0].enabled = false
+        try await s.applyConfiguration(changed)
+        #expect(try await s.operatorAccount(id: "ops") == changed.operators[0])
+        #expect(try await s.operatorAccount(id: "nobody") == nil)
+        #expect(try await s.retailerIDs() == ["r1", "r2"])
+    }
+
+    @Test("sessions are found by token hash until deleted", arguments: Engine.available)
+    func sessions(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.migrate()
+        let session = ConsoleSession(
+            tokenHash: "h1",
+            operatorID: "ops",
+            csrfToken: "c1",
+            createdAt: Date(timeIntervalSince1970: 1_000),
+            expiresAt: Date(timeIntervalSince1970: 9_000)
+        )
+        try await s.insertConsoleSession(session)
+        #expect(try await s.consoleSession(tokenHash: "h1") == session)
+        try await s.deleteConsoleSession(tokenHash: "h1")
+        #expect(try await s.consoleSession(tokenHash: "h1") == nil)
+        // Expired sessions are purged by the retention job like tokens.
+        try await s.insertConsoleSession(session)
+        #expect(try await s.purge(.consoleSessions, before: Date(timeIntervalSince1970: 10_000), limit: 10) == 1)
+    }
+
+    @Test("a closed window is attached to every read of its store, audited once, and survives a configuration reload", arguments: Engine.available)
+    func closedWindows(engine: Engine) async throws {
+        let database = try await engine.makeDatabase()
+        let s = try await database.open()
+        let other = try await database.open()
+        try await s.applyConfiguration(withOperators())
+        let window = DeliveryWindow(start: Date(timeIntervalSince1970: 1_750_000_000), end: Date(timeIntervalSince1970: 1_750_007_200))
+        let closure = ClosedWindow(
+            retailerID: "r1",
+            locationCode: "S1",
+            window: window,
+            closedAt: Date(timeIntervalSince1970: 1_749_990_000),
+            closedBy: "ops"
+        )
+        let audit = AuditEntry(at: closure.closedAt, operatorID: "ops", action: "close_window", retailerID: "r1", subject: "S1", detail: "w")
+        #expect(try await s.setWindow(closure, closed: true, audit: audit))
+        #expect(try await s.setWindow(closure, closed: true, audit: audit) == false, "already closed: nothing written")
+        #expect(try await other.store(retailerID: "r1", locationCode: "S1")?.closedWindows == [window], "another server sees it at once")
+        #expect(try await other.stores(retailerID: "r1").map(\.closedWindows) == [[window], []])
+        #expect(try await s.closedWindows(retailerID: "r1", locationCode: "S1", endingAfter: window.start) == [closure])
+        #expect(try await s.closedWindows(retailerID: "r1", locationCode: "S1", endingAfter: window.end).isEmpty)
+        try await s.applyConfiguration(withOperators())
+        #expect(try await s.store(retailerID: "r1", locationCode: "S1")?.closedWindows == [window], "a configuration reload keeps it closed")
+
+        var reopen = audit
+        reopen.action = "reopen_window"
+        #expect(try await s.setWindow(closure, closed: false, audit: reopen))
+        #expect(try await s.setWindow(closure, closed: false, audit: reopen) == false)
+        #expect(try await s.store(retailerID: "r1", locationCode: "S1")?.closedWindows == [])
+        let entries = try await s.auditEntries(retailerIDs: ["r1"], limit: 10)
+        #expect(entries.map(\.action) == ["reopen_window", "close_window"])
+        #expect(try await s.auditEntries(retailerIDs: ["r2"], limit: 10).isEmpty)
+        #expect(try await s.auditEntries(retailerIDs: [], limit: 10).isEmpty)
+    }
+
+    @Test("change marks grow with order events, holds and audit entries", arguments: Engine.available)
+    func changeMarks(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.applyConfiguration(withOperators())
+        let before = try await s.changeMarks()
+        try await s.appendAudit(AuditEntry(at: Date(), operatorID: "ops", action: "sign_in", retailerID: nil, subject: "local"))
+        let after = try await s.changeMarks()
+        #expect(after.audit > before.audit && after.events == before.events && after.holds == before.holds)
+        #expect(try await s.auditEntries(retailerIDs: nil, limit: 1).first?.action == "sign_in")
+    }
+}
