@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import LastMileCore
+import LastMileFleet
 import LastMileStorage
 import Testing
 
@@ -118,6 +119,48 @@ struct ConsoleTests {
             // Signing out ends the session: the cookie opens nothing any more.
             #expect(try await b.post("/console/sign-out", "x=1").status == .seeOther)
             #expect(try await b.get("/console").status == .seeOther)
+        }
+    }
+
+    @Test("a session ends 8 hours after sign-in")
+    func sessionExpiry() async throws {
+        let env = try await TestEnvironment(config: consoleConfig())
+        try await env.run { c in
+            let b = try await ConsoleBrowser.signIn(c)
+            env.clock.advance(by: 8 * 3600 - 1)
+            #expect(try await b.get("/console").status == .ok)
+            env.clock.advance(by: 2)
+            #expect(try await b.get("/console").status == .seeOther)
+            #expect(try await b.post("/console/stores/alpha/SF-001/windows", "action=close").status == .unauthorized)
+        }
+    }
+
+    @Test("the live stream says when an order is booked, and ends when the session does")
+    func liveStream() async throws {
+        let env = try await TestEnvironment(now: dispatchNow, config: consoleConfig())
+        try await env.run { c in
+            let token = try await c.token()
+            let b = try await ConsoleBrowser.signIn(c)
+            // Bounded: a stream that did not end with its session would otherwise hang the test run.
+            let stream = try await withDeadline(.seconds(30)) {
+                try await withThrowingTaskGroup(of: APIResponse?.self) { group in
+                    group.addTask { try await b.get("/console/events") }
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(1500))
+                        #expect(try await c.post("/v2/fulfillment/lastmile/orders", token: token, dispatchBody("LIVE-1")).status == .ok)
+                        try await Task.sleep(for: .milliseconds(1500))
+                        #expect(try await b.post("/console/sign-out", "x=1").status == .seeOther)
+                        return nil
+                    }
+                    var out: APIResponse?
+                    for try await r in group where r != nil { out = r }
+                    return try #require(out)
+                }
+            }
+            #expect(stream.status == .ok)
+            #expect(stream.headers[.contentType] == "text/event-stream; charset=utf-8")
+            #expect(stream.text.contains("event: change"), "\(stream.text)")
+            #expect(stream.text.hasSuffix("event: end\ndata: session ended\n\n"), "\(stream.text)")
         }
     }
 

@@ -24,7 +24,7 @@ enum ConsoleSVG {
         while zone.local(hour).1 % 60 != 0 { hour = hour.addingTimeInterval(60) }
         while hour <= to {
             svg += line(x(hour), 16, x(hour), height, "gridline")
-            svg += text(x(hour) + 2, 12, ConsoleFormat.clock(hour, zone))
+            if x(hour) < width - 40 { svg += text(x(hour) + 2, 12, ConsoleFormat.clock(hour, zone)) }
             hour = hour.addingTimeInterval(3600)
         }
         for (i, lane) in lanes.enumerated() {

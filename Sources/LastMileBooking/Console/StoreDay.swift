@@ -73,8 +73,8 @@ extension ConsoleService {
         let zone = store.zone
         let dayStart = zone.resolve(date: date, minuteOfDay: 0)
         let dayEnd = zone.resolve(date: date.adding(days: 1), minuteOfDay: 0)
-        let (all, _) = try await orders(of: store, statuses: OrderStatus.allCases)
-        let dayOrders = all.filter { $0.windowStart < dayEnd && $0.windowEnd > dayStart }
+        let dayOrders = try await orders(of: store, windowsOverlapping: dayStart, dayEnd)
+        let (active, _) = try await orders(of: store, statuses: Self.activeStatuses)
         let commitments = try await storage.commitments(
             retailerID: store.retailerID,
             locationCode: store.locationCode,
@@ -83,7 +83,7 @@ extension ConsoleService {
         )
         let capacity = booking.capacity
         let planner = capacity.planner(for: store, now: now, commitments: commitments)
-        let activeByID = Dictionary(all.filter(\.status.isCommitment).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let activeByID = Dictionary(active.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rules = store.tripRules
 
         var lanes: [DriverLane] = []
@@ -121,6 +121,25 @@ extension ConsoleService {
             lanes: lanes,
             orders: dayOrders.sorted { ($0.windowStart, $0.orderID) < ($1.windowStart, $1.orderID) }
         )
+    }
+
+    /// The store's orders (any status) whose window overlaps `[from, to)`, newest first. Orders are created at
+    /// most a scheduling horizon (14 days) before their window, so the read stops at orders created earlier
+    /// than that: a store's history does not make the day view slower.
+    func orders(of store: Store, windowsOverlapping from: Date, _ to: Date) async throws -> [OrderRecord] {
+        let oldestCreation = from.addingTimeInterval(-15 * 86_400)
+        var out: [OrderRecord] = []
+        var before = Int64.max
+        for _ in 0..<(Self.orderReadLimit / 500) {
+            var q = OrderQuery(statuses: OrderStatus.allCases, retailerID: store.retailerID, locationCode: store.locationCode, limit: 500)
+            q.newestFirst = true
+            q.beforeRowID = before
+            let page = try await storage.orders(q)
+            out += page.filter { $0.windowStart < to && $0.windowEnd > from }
+            guard page.count == 500, let last = page.last, last.createdAt >= oldestCreation else { break }
+            before = last.id
+        }
+        return out
     }
 
     /// A trip of the capacity plan: pickup, then for each stop driving, waiting for the window when early,
