@@ -1,17 +1,22 @@
 import Foundation
 import LastMileCore
 import LastMileStorage
+import Synchronization
 
 /// OAuth clients and their bearer tokens (§1.3, §2.1): what sign-in and every authenticated request read.
 public struct Credentials: Sendable {
     let storage: any Storage
     /// Each retailer's time (its sandbox test clock may have moved it): tokens are issued and expire on it.
     let clocks: RetailerClocks
+    /// Token holders recently read (see `TokenHolderCache`).
+    let holders: TokenHolderCache
     public static let tokenLifetime: TimeInterval = 86_400
 
-    public init(storage: any Storage, clocks: RetailerClocks) {
+    /// `seconds`: a monotonic clock for the holder cache's bound (not the service's business time).
+    public init(storage: any Storage, clocks: RetailerClocks, seconds: @escaping @Sendable () -> Double) {
         self.storage = storage
         self.clocks = clocks
+        holders = TokenHolderCache(seconds: seconds)
     }
 
     /// A token's holder, once the token is known, unexpired and unrevoked.
@@ -91,16 +96,28 @@ public struct Credentials: Sendable {
         guard let record = try await storage.token(hash: hash), record.retailerID == client.retailerID else { return .done }
         guard record.clientID == client.clientID else { return .otherClient }
         try await storage.revokeToken(hash: hash, at: clocks.now(for: client.retailerID))
+        holders.remove(hash)
         return .done
     }
 
     /// The holder of a bearer token, or nil when it is unknown, expired (on its retailer's time) or revoked.
+    /// A holder is read from storage at most once per `TokenHolderCache.bound` per server; expiry is still
+    /// checked on every request.
     public func holder(ofToken token: String) async throws -> Holder? {
-        guard let record = try await storage.token(hash: SecretHash.hex(token)), record.revokedAt == nil,
-            record.expiresAt > clocks.now(for: record.retailerID),
-            let retailer = try await storage.retailer(id: record.retailerID)
-        else { return nil }
-        return Holder(retailer: retailer, clientID: record.clientID, scopes: record.scopes)
+        let hash = SecretHash.hex(token)
+        let entry: TokenHolderCache.Entry
+        if let cached = holders.get(hash) {
+            entry = cached
+        } else {
+            guard let (record, retailer) = try await storage.tokenHolder(hash: hash) else { return nil }
+            entry = TokenHolderCache.Entry(
+                holder: Holder(retailer: retailer, clientID: record.clientID, scopes: record.scopes),
+                expiresAt: record.expiresAt
+            )
+            holders.put(hash, entry)
+        }
+        guard entry.expiresAt > clocks.now(for: entry.holder.retailer.id) else { return nil }
+        return entry.holder
     }
 
     static func newToken() -> String {
@@ -109,4 +126,41 @@ public struct Credentials: Sendable {
         return Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
+}
+
+/// Token holders (the token's client and scopes, and its retailer's configuration) kept for at most `bound`
+/// seconds, so that a burst of requests with one token reads it once. The documented bound: a token revoked,
+/// a client disabled or a retailer reconfigured on another server (or by `lastmile clients revoke-tokens`) is
+/// seen here within `bound`; a token revoked through this server (A2) is dropped at once.
+final class TokenHolderCache: Sendable {
+    struct Entry: Sendable {
+        var holder: Credentials.Holder
+        var expiresAt: Date
+    }
+
+    static let bound: Double = 1
+    /// Past this many tokens the cache starts again (a flood of distinct tokens costs reads, not memory).
+    static let capacity = 10_000
+    private let seconds: @Sendable () -> Double
+    private let entries = Mutex<[String: (entry: Entry, at: Double)]>([:])
+
+    init(seconds: @escaping @Sendable () -> Double) { self.seconds = seconds }
+
+    func get(_ hash: String) -> Entry? {
+        let now = seconds()
+        return entries.withLock { table in
+            guard let found = table[hash], now - found.at < Self.bound, now >= found.at else { return nil }
+            return found.entry
+        }
+    }
+
+    func put(_ hash: String, _ entry: Entry) {
+        let now = seconds()
+        entries.withLock { table in
+            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+            table[hash] = (entry, now)
+        }
+    }
+
+    func remove(_ hash: String) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
 }

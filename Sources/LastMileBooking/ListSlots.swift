@@ -50,9 +50,12 @@ extension BookingService {
     /// D2 (§2.4.2): the user's options at the store, capacity-checked against every commitment but the
     /// user's own hold, stored so they can be reserved.
     public func listForCheckout(_ request: CheckoutListingRequest, retailer: Retailer, now: Date) async throws -> Listing {
-        _ = try await locator.requireUser(retailerID: retailer.id, userID: request.userID)
+        // The user, the stores and the commitments in one read (the checks keep their order).
+        let reads = try await storage.checkoutReads(retailerID: retailer.id, userID: request.userID, locationCode: request.locationCode, now: now)
+        guard FieldRules.isValidIdentifier(request.userID), reads.user != nil else { throw ServiceError.userNotFound }
         try Self.requireHandoffAllowed(request.withHandoffTime, retailer: retailer)
-        let (store, lastMileStores) = try await requireStoreAmongOthers(retailerID: retailer.id, locationCode: request.locationCode)
+        let lastMileStores = reads.stores.filter(\.isAvailableForLastMile)
+        guard let store = lastMileStores.first(where: { $0.locationCode == request.locationCode }) else { throw ServiceError.storeNotAvailable }
         let (located, travel, longDistance) = try await locator.requireDeliverable(request.address, to: store, among: lastMileStores)
 
         var q = SlotQuery(now: now, travelMinutes: travel)
@@ -65,7 +68,7 @@ extension BookingService {
         q.alcoholic = request.alcoholic
         q.customer = locator.locality(city: request.address.city, located: located)
         q.etaOptionsEnabled = retailer.etaOptionsEnabled
-        let planner = try await capacity.planner(for: store, now: now, excludingHoldOfUser: request.userID)
+        let planner = capacity.planner(for: store, now: now, commitments: reads.commitments)
         let listing = TimeSlotBuilder.list(store: store, query: q, planner: planner)
 
         let drafts = listing.options.map { c in

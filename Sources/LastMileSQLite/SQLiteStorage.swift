@@ -187,6 +187,32 @@ public final class SQLiteStorage: Storage {
 
     // MARK: Users
 
+    /// One read transaction (one hop to a reader, one consistent snapshot) instead of three.
+    public func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads {
+        try await read { [storeConfigs] db in
+            CheckoutReads(
+                user: try Self.user(db, retailerID: retailerID, userID: userID),
+                stores: try Row.fetchAll(
+                    db,
+                    sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
+                    arguments: [retailerID]
+                ).map { try Self.store($0, storeConfigs) },
+                commitments: try Self.loadCommitments(db, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: userID)
+            )
+        }
+    }
+
+    public func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)? {
+        try await read { [retailerConfigs] db in
+            guard let token = try AccessTokenRow.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE token_hash = ?", arguments: [hash])?.record,
+                token.revokedAt == nil,
+                let retailer = try String.fetchOne(db, sql: "SELECT config FROM retailers WHERE id = ?", arguments: [token.retailerID])
+                    .map(retailerConfigs.decode)
+            else { return nil }
+            return (token, retailer)
+        }
+    }
+
     public func user(retailerID: String, userID: String) async throws -> UserRecord? {
         try await read { db in try Self.user(db, retailerID: retailerID, userID: userID) }
     }

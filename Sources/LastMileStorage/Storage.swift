@@ -35,6 +35,14 @@ public protocol Storage: ConsoleStorage {
     func store(retailerID: String, locationCode: String) async throws -> Store?
 
     func user(retailerID: String, userID: String) async throws -> UserRecord?
+    /// What a checkout listing reads (D2): the user, the retailer's stores and the store's commitments without
+    /// the user's own hold. An engine may read them in one transaction (SQLite: one hop to its reader) or at
+    /// once (the default: three concurrent reads, so three round trips cost one).
+    func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads
+
+    /// An unrevoked token's record with its retailer, read together (every authenticated request).
+    func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)?
+
     /// Inserts the user unless one with the same id exists; returns the stored user and whether it was created.
     func insertUserIfAbsent(_ user: UserRecord) async throws -> (UserRecord, created: Bool)
     /// Inserts or replaces the user's profile and address.
@@ -138,7 +146,33 @@ public protocol Storage: ConsoleStorage {
     func close() async throws
 }
 
+/// See `Storage.checkoutReads`.
+public struct CheckoutReads: Sendable {
+    public var user: UserRecord?
+    public var stores: [Store]
+    public var commitments: [Commitment]
+    public init(user: UserRecord?, stores: [Store], commitments: [Commitment]) {
+        self.user = user
+        self.stores = stores
+        self.commitments = commitments
+    }
+}
+
 extension Storage {
+    public func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads {
+        async let user = user(retailerID: retailerID, userID: userID)
+        async let stores = stores(retailerID: retailerID)
+        async let commitments = commitments(retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: userID)
+        return CheckoutReads(user: try await user, stores: try await stores, commitments: try await commitments)
+    }
+
+    public func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)? {
+        guard let token = try await token(hash: hash), token.revokedAt == nil, let retailer = try await retailer(id: token.retailerID) else {
+            return nil
+        }
+        return (token, retailer)
+    }
+
     public func claimCallbacks(due: Date, leaseNow: Date, limit: Int, lease: TimeInterval) async throws -> [CallbackDelivery] {
         try await claimCallbacks(due: due, leaseNow: leaseNow, limit: limit, lease: lease, excludingRetailers: [], onlyRetailer: nil)
     }

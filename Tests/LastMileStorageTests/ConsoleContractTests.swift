@@ -94,3 +94,38 @@ struct ConsoleContractTests {
         #expect(try await s.auditEntries(retailerIDs: nil, limit: 1).first?.action == "sign_in")
     }
 }
+
+@Suite("Combined reads (issue 12)")
+struct CombinedReadsContractTests {
+    @Test("checkoutReads and tokenHolder answer what the separate reads answer", arguments: Engine.available)
+    func sameAsSeparateReads(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.applyConfiguration(sampleConfig())
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        _ = try await s.insertUserIfAbsent(UserRecord(retailerID: "r1", userID: "u1", createdAt: now))
+        let combined = try await s.checkoutReads(retailerID: "r1", userID: "u1", locationCode: "S1", now: now)
+        let user = try await s.user(retailerID: "r1", userID: "u1")
+        let stores = try await s.stores(retailerID: "r1")
+        let commitments = try await s.commitments(retailerID: "r1", locationCode: "S1", now: now, excludingHoldOfUser: "u1")
+        #expect(combined.user == user && user != nil)
+        #expect(combined.stores == stores)
+        #expect(combined.commitments == commitments)
+        #expect(try await s.checkoutReads(retailerID: "r1", userID: "nobody", locationCode: "S1", now: now).user == nil)
+
+        let token = AccessTokenRecord(
+            tokenHash: "th",
+            clientID: "c1",
+            retailerID: "r1",
+            scopes: [.fulfillment],
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(3600)
+        )
+        try await s.insertToken(token)
+        let holder = try #require(try await s.tokenHolder(hash: "th"))
+        let separate = (try await s.token(hash: "th"), try await s.retailer(id: "r1"))
+        #expect(holder.token == separate.0 && holder.retailer == separate.1)
+        try await s.revokeToken(hash: "th", at: now)
+        #expect(try await s.tokenHolder(hash: "th") == nil)
+        #expect(try await s.tokenHolder(hash: "unknown") == nil)
+    }
+}

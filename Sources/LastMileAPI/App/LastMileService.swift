@@ -76,7 +76,7 @@ public final class LastMileService: Sendable {
             virtualDrivers: mode == .development,
             logger: logger
         )
-        credentials = Credentials(storage: storage, clocks: clocks)
+        credentials = Credentials(storage: storage, clocks: clocks, seconds: monotonicSeconds)
         console = ConsoleService(booking: booking, clocks: clocks, access: ConsoleAccess(storage: storage, clock: clock))
     }
 
