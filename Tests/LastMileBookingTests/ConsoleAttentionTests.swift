@@ -2,6 +2,7 @@ import Foundation
 import LastMileBooking
 import LastMileCore
 import LastMileStorage
+import LastMileTestSupport
 import Testing
 
 /// The console's judgements about orders (issue 13): late, at risk, and the accepted trip drawn from plans.
@@ -10,31 +11,9 @@ struct ConsoleAttentionTests {
     let now = Date(timeIntervalSince1970: 1_750_000_000)
 
     func order(_ id: String, status: OrderStatus, windowEndsIn minutes: Double, plan: TripPlan? = nil, delivered: Date? = nil) -> OrderRecord {
-        var o = OrderRecord(
-            retailerID: "r1",
-            orderID: id,
-            userID: nil,
-            family: .dispatch,
-            fingerprint: id,
-            locationCode: "S1",
-            windowStart: now.addingTimeInterval(minutes * 60 - 7200),
-            windowEnd: now.addingTimeInterval(minutes * 60),
-            createdAt: now,
-            locale: .enUS,
-            firstName: "A",
-            lastName: "B",
-            phone: "+14155550123",
-            email: nil,
-            address: UserAddress(addressLine1: "1 Main St", addressLine2: nil, addressType: nil, postalCode: "94105", city: nil, state: nil),
-            destination: GeoPoint(latitude: 37.78, longitude: -122.40),
-            travelMinutes: 10,
-            itemsCount: 1,
-            itemsWeight: 1,
-            alcoholic: false,
-            leaveUnattended: false,
-            customerSMSOptOut: false,
-            withHandoffTime: false
-        )
+        var o = sampleOrder(id, at: now)
+        o.windowStart = now.addingTimeInterval(minutes * 60 - 7200)
+        o.windowEnd = now.addingTimeInterval(minutes * 60)
         o.status = status
         o.plan = plan
         o.deliveredAt = delivered

@@ -4,34 +4,6 @@ import LastMileStorage
 import LastMileTestSupport
 import Testing
 
-func sampleOrder(_ id: String, retailer: String = "r1", at now: Date) -> OrderRecord {
-    OrderRecord(
-        retailerID: retailer,
-        orderID: id,
-        userID: nil,
-        family: .dispatch,
-        fingerprint: id,
-        locationCode: "S1",
-        windowStart: now.addingTimeInterval(3600),
-        windowEnd: now.addingTimeInterval(7200),
-        createdAt: now,
-        locale: .enUS,
-        firstName: "A",
-        lastName: "B",
-        phone: "+14155550123",
-        email: nil,
-        address: UserAddress(addressLine1: "1 Main St", addressLine2: nil, addressType: nil, postalCode: "94105", city: nil, state: nil),
-        destination: GeoPoint(latitude: 37.78, longitude: -122.40),
-        travelMinutes: 10,
-        itemsCount: 1,
-        itemsWeight: 1,
-        alcoholic: false,
-        leaveUnattended: false,
-        customerSMSOptOut: false,
-        withHandoffTime: false
-    )
-}
-
 @Suite("Storage contract: callback outbox, conditional order updates, sandbox batches")
 struct OutboxContractTests {
     let now = Date(timeIntervalSince1970: 1_750_000_000)

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import LastMileBooking
 import LastMileCore
 import LastMileStorage
@@ -12,6 +13,9 @@ enum ConsoleContexts {
         "canceled": "Order canceled; the retailer's callback is queued.",
         "resent": "Callback queued again with a fresh retry budget.",
     ]
+
+    /// The confirmation an action's redirect asks for (`?done=closed`); nothing for an unknown word.
+    static func notice(_ request: Request) -> String? { request.uri.queryParameters.get("done").flatMap { notices[String($0)] } }
 
     static func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 

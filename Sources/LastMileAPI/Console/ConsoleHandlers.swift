@@ -104,7 +104,7 @@ struct ConsoleHandlers: Sendable {
         // Where something is going wrong first, then the busiest stores.
         overviews.sort { ($1.attention.count, $1.activeOrders, $0.store.name) < ($0.attention.count, $0.activeOrders, $1.store.name) }
         let stores = overviews.map(ConsoleContexts.store)
-        let notice = request.uri.queryParameters.get("done").flatMap(ConsoleContexts.notices.index(forKey:)).map { ConsoleContexts.notices[$0].value }
+        let notice = ConsoleContexts.notice(request)
         return ConsolePage.render(
             "network",
             title: "Network",
@@ -218,7 +218,7 @@ struct ConsoleHandlers: Sendable {
         let page = try await console.orderPage(who, retailerID: retailerID, orderID: try ConsoleRoutes.parameter(context, "order_id"))
         let store = try await service.booking.storage.store(retailerID: retailerID, locationCode: page.order.locationCode)
         let zone = store?.zone ?? LocalTimeZone(TimeZone(identifier: "UTC")!)
-        let notice = request.uri.queryParameters.get("done").flatMap(ConsoleContexts.notices.index(forKey:)).map { ConsoleContexts.notices[$0].value }
+        let notice = ConsoleContexts.notice(request)
         return ConsolePage.render(
             "order",
             title: "Order \(page.order.orderID)",
