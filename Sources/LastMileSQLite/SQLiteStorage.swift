@@ -261,35 +261,50 @@ public final class SQLiteStorage: Storage {
         return try await write { db in
             let last = try Self.takeServiceOptionIDs(db, count: drafts.count)
             var options = drafts
-            // One prepared statement for every option (a listing has ~80): the record path re-encodes the
-            // row through Codable and builds its INSERT each time, a sixth of a listing's time.
-            let insert = try db.cachedStatement(sql: Self.insertServiceOptionSQL)
+            for i in options.indices { options[i].id = last - Int64(drafts.count) + 1 + Int64(i) }
+            // Up to `rowsPerInsert` options per prepared, cached statement (a listing has ~80): one statement
+            // per option spent more on binding and stepping than on the rows (and Codable records, before
+            // that, a sixth of a listing's time).
             var reasonsJSON: [[String]: String] = [:]
-            for i in options.indices {
-                options[i].id = last - Int64(drafts.count) + 1 + Int64(i)
-                let o = options[i]
-                let reasons = try reasonsJSON[o.reasons] ?? Self.jsonText(o.reasons)
-                reasonsJSON[o.reasons] = reasons
-                try insert.execute(arguments: [
-                    o.id, o.retailerID, o.userID, o.locationCode, o.type.rawValue,
-                    o.windowStart.timeIntervalSince1970, o.windowEnd.timeIntervalSince1970, o.immediateHour.map { Int64($0) },
-                    o.date.description, o.handoffTime?.timeIntervalSince1970, o.available, reasons, o.alcoholic,
-                    o.destination.latitude, o.destination.longitude, Int64(o.travelMinutes), o.listedAt.timeIntervalSince1970,
-                    o.cartTotalCents, o.itemsCount, o.unitsCount,
-                ])
+            var start = 0
+            while start < options.count {
+                let chunk = options[start..<min(start + Self.rowsPerInsert, options.count)]
+                var values: [(any DatabaseValueConvertible)?] = []
+                values.reserveCapacity(chunk.count * 20)
+                for o in chunk {
+                    let reasons = try reasonsJSON[o.reasons] ?? Self.jsonText(o.reasons)
+                    reasonsJSON[o.reasons] = reasons
+                    values += [
+                        o.id, o.retailerID, o.userID, o.locationCode, o.type.rawValue,
+                        o.windowStart.timeIntervalSince1970, o.windowEnd.timeIntervalSince1970, o.immediateHour.map { Int64($0) },
+                        o.date.description, o.handoffTime?.timeIntervalSince1970, o.available, reasons, o.alcoholic,
+                        o.destination.latitude, o.destination.longitude, Int64(o.travelMinutes), o.listedAt.timeIntervalSince1970,
+                        o.cartTotalCents, o.itemsCount, o.unitsCount,
+                    ]
+                }
+                try db.cachedStatement(sql: Self.insertServiceOptionsSQL[chunk.count]).execute(arguments: StatementArguments(values))
+                start += chunk.count
             }
             return options
         }
     }
 
+    /// 40 rows of 20 columns: 800 parameters, under SQLite's smallest parameter limit (999).
+    static let rowsPerInsert = 40
+
     /// The columns of `ServiceOptionRow`, written as its record would write them (instants as REAL seconds,
-    /// lists as JSON text); the storage contract tests read them back through the record.
-    static let insertServiceOptionSQL = """
-        INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end,
-            immediate_hour, local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude,
-            travel_minutes, listed_at, cart_total_cents, items_count, units_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    /// lists as JSON text), for `rows` options; the storage contract tests read them back through the record.
+    static let insertServiceOptionsSQL = (0...rowsPerInsert).map(insertServiceOptionsSQL(rows:))
+
+    static func insertServiceOptionsSQL(rows: Int) -> String {
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        return """
+            INSERT INTO service_options (id, retailer_id, user_id, location_code, type, window_start, window_end,
+                immediate_hour, local_date, handoff_time, available, reasons, alcoholic, dest_latitude, dest_longitude,
+                travel_minutes, listed_at, cart_total_cents, items_count, units_count)
+            VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))
+            """
+    }
 
     /// A list as the records write it: JSON text from the rows' encoder.
     static func jsonText(_ list: [String]) throws -> String {
