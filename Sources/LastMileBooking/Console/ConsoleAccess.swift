@@ -33,9 +33,9 @@ public struct ConsoleAccess: Sendable {
     /// a second on purpose) and opens a session. Returns the cookie token; only its hash is stored.
     public func signIn(operatorID: String, password: String) async throws -> Result<(token: String, SignedIn), SignInFailure> {
         let account = try await storage.operatorAccount(id: operatorID)
-        // An unknown operator costs the same hash as a known one, so timing does not tell which ids exist.
-        let hash = account?.passwordHash ?? Self.decoyHash
-        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        // An unknown operator costs a bcrypt check too, so timing does not tell which ids exist.
+        let hash = account?.passwordHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash ?? Self.decoyHash) }
         guard let account else { return .failure(.unknownOperator) }
         guard matches else { return .failure(.wrongPassword) }
         guard account.enabled else { return .failure(.disabled) }
