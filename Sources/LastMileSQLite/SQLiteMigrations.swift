@@ -273,6 +273,24 @@ enum SQLiteMigrations {
                     """
             )
         }
+        m.registerMigration("v10-listings") { db in
+            // A checkout listing as one row (issue 12): options keep consecutive ids, found by the listing whose
+            // first id is the greatest not above theirs.
+            try db.execute(
+                sql: """
+                    CREATE TABLE listings (
+                        first_id INTEGER PRIMARY KEY NOT NULL,
+                        option_count INTEGER NOT NULL,
+                        retailer_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        location_code TEXT NOT NULL,
+                        listed_at REAL NOT NULL,
+                        options TEXT NOT NULL
+                    );
+                    CREATE INDEX listings_listed ON listings (listed_at);
+                    """
+            )
+        }
         return m
     }
 

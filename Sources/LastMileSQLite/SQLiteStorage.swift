@@ -140,13 +140,18 @@ public final class SQLiteStorage: Storage {
 
     public func purge(_ kind: RetentionKind, before: Date, limit: Int) async throws -> Int {
         // Names come from the enum, never from input.
-        let (table, key, column) = kind.columns
+        // Listed options live in listings (one row each) and, for older ones or odd batches, in service_options.
+        let tables = kind == .serviceOptions ? [("listings", "first_id", "listed_at"), kind.columns] : [kind.columns]
         return try await write { db in
-            try db.execute(
-                sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < ? LIMIT ?)",
-                arguments: [before.timeIntervalSince1970, limit]
-            )
-            return db.changesCount
+            var deleted = 0
+            for (table, key, column) in tables where deleted < limit {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(column) < ? LIMIT ?)",
+                    arguments: [before.timeIntervalSince1970, limit - deleted]
+                )
+                deleted += db.changesCount
+            }
+            return deleted
         }
     }
 
@@ -262,6 +267,10 @@ public final class SQLiteStorage: Storage {
             let last = try Self.takeServiceOptionIDs(db, count: drafts.count)
             var options = drafts
             for i in options.indices { options[i].id = last - Int64(drafts.count) + 1 + Int64(i) }
+            if Self.isOneListing(options) {
+                try Self.insertListingRow(options, db)
+                return options
+            }
             // Up to `rowsPerInsert` options per prepared, cached statement (a listing has ~80): one statement
             // per option spent more on binding and stepping than on the rows (and Codable records, before
             // that, a sixth of a listing's time).
@@ -312,7 +321,11 @@ public final class SQLiteStorage: Storage {
     }
 
     public func serviceOption(id: Int64) async throws -> StoredServiceOption? {
-        try await read { db in try ServiceOptionRow.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id])?.record }
+        try await read { db in
+            // Options listed before listings were rows of their own stay in service_options until retention.
+            try Self.listedOption(db, id: id)
+                ?? ServiceOptionRow.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id])?.record
+        }
     }
 
     // MARK: Capacity
