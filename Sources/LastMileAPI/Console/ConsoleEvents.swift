@@ -31,6 +31,12 @@ struct ConsoleEvents: Sendable {
     /// Checks the session (signed out, expired, operator disabled) every this many polls.
     static let sessionCheckEvery = 5
 
+    /// Whether the session is gone (signed out, expired, operator disabled). A database that does not answer
+    /// ends nothing: the stream waits for it like the page does.
+    static func hasEnded(_ token: String, _ service: LastMileService) async -> Bool {
+        do { return try await service.console.access.session(token: token) == nil } catch { return false }
+    }
+
     func stream(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         guard let who = context.consoleOperator, let token = request.cookies[ConsoleCookie.name]?.value else {
             throw ConsoleRefusal(status: .unauthorized, message: "Sign in to the console first.")
@@ -54,7 +60,7 @@ struct ConsoleEvents: Sendable {
                     while !Task.isCancelled {
                         try await Task.sleep(for: Self.poll)
                         tick += 1
-                        if tick % Self.sessionCheckEvery == 0, (try? await service.console.access.session(token: token)) ?? nil == nil {
+                        if tick % Self.sessionCheckEvery == 0, await Self.hasEnded(token, service) {
                             try await writer.write(ByteBuffer(string: "event: end\ndata: session ended\n\n"))
                             break
                         }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LastMileBooking
 import LastMileCore
+import LastMileStorage
 import NIOCore
 
 /// The console's cookie: `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page sends it),
@@ -44,6 +45,21 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     let service: LastMileService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await page(request, context: context, next: next)
+        } catch StorageError.unavailable {
+            var response = ConsolePage.error(
+                .serviceUnavailable,
+                "The database is not answering. Try again in a moment.",
+                who: nil,
+                now: service.clock.now()
+            )
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+    }
+
+    func page(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.headers[.authorization] != nil {
             return ConsolePage.error(
                 .unauthorized,
