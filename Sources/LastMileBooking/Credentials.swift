@@ -130,8 +130,8 @@ public struct Credentials: Sendable {
 
 /// Token holders (the token's client and scopes, and its retailer's configuration) kept for at most `bound`
 /// seconds, so that a burst of requests with one token reads it once. The documented bound: a token revoked,
-/// a client disabled or a retailer reconfigured on another server (or by `lastmile clients revoke-tokens`) is
-/// seen here within `bound`; a token revoked through this server (A2) is dropped at once.
+/// a client disabled or a retailer reconfigured on another server (or by `lastmile clients revoke-tokens`,
+/// `seed`) is seen here within `bound`; a token revoked through this server (A2) is dropped at once.
 final class TokenHolderCache: Sendable {
     struct Entry: Sendable {
         var holder: Credentials.Holder

@@ -211,6 +211,7 @@ public final class SQLiteStorage: Storage {
         try await read { [retailerConfigs] db in
             guard let token = try AccessTokenRow.fetchOne(db, sql: "SELECT * FROM access_tokens WHERE token_hash = ?", arguments: [hash])?.record,
                 token.revokedAt == nil,
+                try Bool.fetchOne(db, sql: "SELECT enabled FROM oauth_clients WHERE client_id = ?", arguments: [token.clientID]) == true,
                 let retailer = try String.fetchOne(db, sql: "SELECT config FROM retailers WHERE id = ?", arguments: [token.retailerID])
                     .map(retailerConfigs.decode)
             else { return nil }

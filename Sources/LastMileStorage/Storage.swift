@@ -40,7 +40,8 @@ public protocol Storage: ConsoleStorage {
     /// once (the default: three concurrent reads, so three round trips cost one).
     func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads
 
-    /// An unrevoked token's record with its retailer, read together (every authenticated request).
+    /// An unrevoked token of an enabled client, with its retailer, read together (every authenticated
+    /// request): disabling a client in the configuration ends its tokens too.
     func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)?
 
     /// Inserts the user unless one with the same id exists; returns the stored user and whether it was created.
@@ -167,9 +168,10 @@ extension Storage {
     }
 
     public func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)? {
-        guard let token = try await token(hash: hash), token.revokedAt == nil, let retailer = try await retailer(id: token.retailerID) else {
-            return nil
-        }
+        guard let token = try await token(hash: hash), token.revokedAt == nil else { return nil }
+        async let client = oauthClient(id: token.clientID)
+        async let retailer = retailer(id: token.retailerID)
+        guard try await client?.enabled == true, let retailer = try await retailer else { return nil }
         return (token, retailer)
     }
 

@@ -41,6 +41,26 @@ struct CacheBoundTests {
         }
     }
 
+    @Test("disabling a client ends its tokens within one second", arguments: Engine.available)
+    func clientDisabled(engine: Engine) async throws {
+        let env = try await TestEnvironment(engine: engine)
+        try await env.run { c in
+            let token = try await c.token("alpha-2", "alpha-client-secret-2")
+            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/none", token: token).status == .notFound)
+            let disabled = testConfigJSON.replacingOccurrences(
+                of: #"{ "client_id": "alpha-2", "client_secret": "alpha-client-secret-2" }"#,
+                with: #"{ "client_id": "alpha-2", "client_secret": "alpha-client-secret-2", "enabled": false }"#
+            )
+            #expect(disabled != testConfigJSON)
+            try await env.storage.applyConfiguration(
+                try ConfigFile.parse(Data(disabled.utf8), yaml: false, name: "changed", directory: sharedDirectory)
+            )
+            env.nextRateLimitWindow()
+            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/none", token: token).status == .unauthorized)
+            #expect(try await c.request(.get, "/v2/fulfillment/lastmile/orders/none", token: try await c.token()).status == .notFound)
+        }
+    }
+
     @Test("a store deactivated on another server is refused at the next request", arguments: Engine.available)
     func storeDeactivatedElsewhere(engine: Engine) async throws {
         let env = try await TestEnvironment(engine: engine)

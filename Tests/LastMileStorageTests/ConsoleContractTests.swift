@@ -124,6 +124,12 @@ struct CombinedReadsContractTests {
         let holder = try #require(try await s.tokenHolder(hash: "th"))
         let separate = (try await s.token(hash: "th"), try await s.retailer(id: "r1"))
         #expect(holder.token == separate.0 && holder.retailer == separate.1)
+        var disabled = sampleConfig()
+        disabled.retailers[0].clients[0].enabled = false
+        try await s.applyConfiguration(disabled)
+        #expect(try await s.tokenHolder(hash: "th") == nil, "a disabled client's token holds nothing")
+        try await s.applyConfiguration(sampleConfig())
+        #expect(try await s.tokenHolder(hash: "th") != nil)
         try await s.revokeToken(hash: "th", at: now)
         #expect(try await s.tokenHolder(hash: "th") == nil)
         #expect(try await s.tokenHolder(hash: "unknown") == nil)
