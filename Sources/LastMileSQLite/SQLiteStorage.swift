@@ -158,13 +158,7 @@ public final class SQLiteStorage: Storage {
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {
-        try await read { [storeConfigs] db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
-                arguments: [retailerID]
-            ).map { try Self.store($0, storeConfigs) }
-        }
+        try await read { [storeConfigs] db in try Self.stores(db, retailerID: retailerID, storeConfigs) }
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
@@ -184,6 +178,14 @@ public final class SQLiteStorage: Storage {
             WHERE c.retailer_id = stores.retailer_id AND c.location_code = stores.location_code) AS closed
         """
 
+    static func stores(_ db: Database, retailerID: String, _ configs: DecodedDocuments<Store>) throws -> [Store] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
+            arguments: [retailerID]
+        ).map { try store($0, configs) }
+    }
+
     static func store(_ row: Row, _ configs: DecodedDocuments<Store>) throws -> Store {
         var store = try configs.decode(row["config"])
         store.closedWindows = ClosedWindowList.parse(row["closed"])
@@ -197,11 +199,7 @@ public final class SQLiteStorage: Storage {
         try await read { [storeConfigs] db in
             CheckoutReads(
                 user: try Self.user(db, retailerID: retailerID, userID: userID),
-                stores: try Row.fetchAll(
-                    db,
-                    sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
-                    arguments: [retailerID]
-                ).map { try Self.store($0, storeConfigs) },
+                stores: try Self.stores(db, retailerID: retailerID, storeConfigs),
                 commitments: try Self.loadCommitments(db, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: userID)
             )
         }

@@ -19,6 +19,10 @@ enum ConsoleContexts {
 
     static func plural(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 
+    static func storeHref(_ retailerID: String, _ locationCode: String) -> String {
+        "/console/stores/\(ConsoleRoutes.segment(retailerID))/\(ConsoleRoutes.segment(locationCode))"
+    }
+
     static func orderHref(_ retailerID: String, _ orderID: String) -> String {
         "/console/orders/\(ConsoleRoutes.segment(retailerID))/\(ConsoleRoutes.segment(orderID))"
     }
@@ -49,7 +53,7 @@ enum ConsoleContexts {
         let fields: [String: Any?] = [
             "retailerID": s.retailerID,
             "locationCode": s.locationCode,
-            "storeHref": "/console/stores/\(ConsoleRoutes.segment(s.retailerID))/\(ConsoleRoutes.segment(s.locationCode))",
+            "storeHref": storeHref(s.retailerID, s.locationCode),
             "name": s.name,
             "timeZone": s.timeZone,
             "localNow": ConsoleFormat.clock(o.now, zone),
@@ -132,8 +136,7 @@ enum ConsoleContexts {
             "orderHref": orderHref(o.retailerID, o.orderID),
             "retailerID": o.retailerID,
             "locationCode": o.locationCode,
-            "storeHref":
-                "/console/stores/\(ConsoleRoutes.segment(o.retailerID))/\(ConsoleRoutes.segment(o.locationCode))?date=\(zone.localDate(of: o.windowStart))",
+            "storeHref": storeHref(o.retailerID, o.locationCode) + "?date=\(zone.localDate(of: o.windowStart))",
             "status": o.status.rawValue,
             "late": ConsoleService.isLate(o, now: p.now),
             "window": ConsoleFormat.window(o.windowStart, o.windowEnd, zone),

@@ -11,6 +11,22 @@ struct ConsoleHandlers: Sendable {
     var console: ConsoleService { service.console }
     var secureCookie: Bool { service.mode == .production }
 
+    /// The store the path names (`{retailer}/{store}`), if the operator may see it.
+    func pathStore(_ who: ConsoleAccess.SignedIn, _ context: LastMileRequestContext) async throws -> Store {
+        try await console.store(
+            who,
+            retailerID: try ConsoleRoutes.parameter(context, "retailer"),
+            locationCode: try ConsoleRoutes.parameter(context, "store")
+        )
+    }
+
+    /// A `YYYY-MM-DD` query value; nil when absent or empty, 400 when malformed.
+    static func date(_ text: String?) throws -> CivilDate? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let date = CivilDate(text) else { throw ConsoleRefusal(status: .badRequest, message: "The date must be YYYY-MM-DD.") }
+        return date
+    }
+
     static func operatorOf(_ context: LastMileRequestContext) throws -> ConsoleAccess.SignedIn {
         guard let who = context.consoleOperator else { throw ConsoleRefusal(status: .unauthorized, message: "Sign in to the console first.") }
         return who
@@ -120,11 +136,7 @@ struct ConsoleHandlers: Sendable {
     func setWindow(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         let who = try Self.operatorOf(context)
         let fields = try await ConsoleForm.read(request, context, csrfFor: who)
-        let store = try await console.store(
-            who,
-            retailerID: try ConsoleRoutes.parameter(context, "retailer"),
-            locationCode: try ConsoleRoutes.parameter(context, "store")
-        )
+        let store = try await pathStore(who, context)
         guard let start = fields["start"].flatMap(Timestamp.parse), let end = fields["end"].flatMap(Timestamp.parse), start < end,
             let action = fields["action"], action == "close" || action == "reopen"
         else { throw ConsoleRefusal(status: .badRequest, message: "Name a window (start, end) and close or reopen.") }
@@ -140,17 +152,8 @@ struct ConsoleHandlers: Sendable {
 
     func storeDay(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         let who = try Self.operatorOf(context)
-        let store = try await console.store(
-            who,
-            retailerID: try ConsoleRoutes.parameter(context, "retailer"),
-            locationCode: try ConsoleRoutes.parameter(context, "store")
-        )
-        var date: CivilDate?
-        if let text = request.uri.queryParameters.get("date"), !text.isEmpty {
-            guard let d = CivilDate(String(text)) else { throw ConsoleRefusal(status: .badRequest, message: "The date must be YYYY-MM-DD.") }
-            date = d
-        }
-        let day = try await console.day(of: store, date: date)
+        let store = try await pathStore(who, context)
+        let day = try await console.day(of: store, date: try Self.date(request.uri.queryParameters.get("date")))
         return ConsolePage.render(
             "store-day",
             title: store.name,
@@ -182,10 +185,7 @@ struct ConsoleHandlers: Sendable {
             }
             filter.statuses = [status]
         }
-        if let s = q.get("date"), !s.isEmpty {
-            guard let d = CivilDate(String(s)) else { throw ConsoleRefusal(status: .badRequest, message: "The date must be YYYY-MM-DD.") }
-            filter.windowDate = d
-        }
+        filter.windowDate = try Self.date(q.get("date"))
         filter.lateOnly = q.get("late") == "1"
         if let s = q.get("order_id"), !s.isEmpty { filter.orderID = String(s.prefix(255)) }
         let rows = try await console.orders(who, filter: filter)
@@ -208,16 +208,14 @@ struct ConsoleHandlers: Sendable {
     }
 
     static func zone(of order: OrderRecord, in stores: [Store]) -> LocalTimeZone {
-        stores.first { $0.retailerID == order.retailerID && $0.locationCode == order.locationCode }?.zone
-            ?? LocalTimeZone(TimeZone(identifier: "UTC")!)
+        stores.first { $0.retailerID == order.retailerID && $0.locationCode == order.locationCode }?.zone ?? ConsoleFormat.utc
     }
 
     func order(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
         let who = try Self.operatorOf(context)
         let retailerID = try ConsoleRoutes.parameter(context, "retailer")
         let page = try await console.orderPage(who, retailerID: retailerID, orderID: try ConsoleRoutes.parameter(context, "order_id"))
-        let store = try await service.booking.storage.store(retailerID: retailerID, locationCode: page.order.locationCode)
-        let zone = store?.zone ?? LocalTimeZone(TimeZone(identifier: "UTC")!)
+        let zone = page.store?.zone ?? ConsoleFormat.utc
         let notice = ConsoleContexts.notice(request)
         return ConsolePage.render(
             "order",
@@ -244,7 +242,7 @@ struct ConsoleHandlers: Sendable {
             throw ConsoleRefusal(status: .badRequest, message: "Say why the order is canceled (the note is kept in the audit log).")
         }
         _ = try await console.cancel(who, retailerID: retailerID, orderID: orderID, reason: reason, note: note)
-        return ConsolePage.redirect("/console/orders/\(ConsoleRoutes.segment(retailerID))/\(ConsoleRoutes.segment(orderID))?done=canceled")
+        return ConsolePage.redirect(ConsoleContexts.orderHref(retailerID, orderID) + "?done=canceled")
     }
 
     func resend(_ request: Request, _ context: LastMileRequestContext) async throws -> Response {
@@ -254,7 +252,7 @@ struct ConsoleHandlers: Sendable {
         let orderID = try ConsoleRoutes.parameter(context, "order_id")
         guard let row = Int64(try ConsoleRoutes.parameter(context, "row")) else { throw ServiceError.notFound }
         try await console.resendCallback(who, retailerID: retailerID, orderID: orderID, rowID: row)
-        return ConsolePage.redirect("/console/orders/\(ConsoleRoutes.segment(retailerID))/\(ConsoleRoutes.segment(orderID))?done=resent")
+        return ConsolePage.redirect(ConsoleContexts.orderHref(retailerID, orderID) + "?done=resent")
     }
 
     // MARK: Audit

@@ -97,6 +97,9 @@ enum ConsolePage {
 
 /// How the console writes times, days and numbers.
 enum ConsoleFormat {
+    /// For an order whose store is gone (its zone is unknown).
+    static let utc = LocalTimeZone(TimeZone(identifier: "UTC")!)
+
     /// `HH:MM` in the store's time zone.
     static func clock(_ date: Date, _ zone: LocalTimeZone) -> String {
         let (_, minute) = zone.local(date)

@@ -26,6 +26,8 @@ public struct ListedOrder: Sendable, Equatable {
 public struct OrderPage: Sendable {
     public var order: OrderRecord
     public var now: Date
+    /// The order's store (nil when it was removed since): its time zone formats the page.
+    public var store: Store?
     public var events: [OrderEvent]
     public var callbacks: [(delivery: CallbackDelivery, attempts: [CallbackAttempt])]
     /// The planned trip of an order no driver has accepted yet (an accepted order has `order.plan`).
@@ -99,15 +101,23 @@ extension ConsoleService {
         }
         var planned: TimelineTrip?
         var plannedDriver: String?
-        if order.plan == nil, order.status.isCommitment, let store = try await storage.store(retailerID: retailerID, locationCode: order.locationCode)
-        {
+        let store = try await storage.store(retailerID: retailerID, locationCode: order.locationCode)
+        if order.plan == nil, order.status.isCommitment, let store {
             let planner = try await booking.capacity.planner(for: store, now: now, excludingHoldOfUser: nil)
             if let (driver, trip) = planner.trip(serving: order.id) {
                 planned = Self.plannedTrip(trip, rules: store.tripRules, orders: [order.id: order], now: now)
                 plannedDriver = driver
             }
         }
-        return OrderPage(order: order, now: now, events: events, callbacks: callbacks, plannedTrip: planned, plannedDriverID: plannedDriver)
+        return OrderPage(
+            order: order,
+            now: now,
+            store: store,
+            events: events,
+            callbacks: callbacks,
+            plannedTrip: planned,
+            plannedDriverID: plannedDriver
+        )
     }
 
     /// Cancels an order as the delivery service would (its callback goes to the retailer), audited with the
