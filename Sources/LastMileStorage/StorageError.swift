@@ -16,7 +16,19 @@ public enum StorageError: Error, CustomStringConvertible {
 
 /// SHA-256 hex digests for secrets and tokens at rest.
 public enum SecretHash {
+    /// Lowercase hex, as every stored digest is. Every request's token is hashed, so this avoids
+    /// `String(format:)` per byte (3 % of a booking's server time in the B2 profile).
     public static func hex(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        let digest = SHA256.hash(data: Data(s.utf8))
+        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { out in
+            var i = 0
+            for byte in digest {
+                out[i] = digits[Int(byte >> 4)]
+                out[i + 1] = digits[Int(byte & 0x0f)]
+                i += 2
+            }
+            return i
+        }
     }
 }
