@@ -43,9 +43,15 @@ public struct AddressLocator: Sendable {
 
     /// The path's user of a user-scoped endpoint; a malformed or unknown id is `400 User Not Found` (§1.7).
     public func requireUser(retailerID: String, userID: String) async throws -> UserRecord {
-        guard FieldRules.isValidIdentifier(userID), let user = try await storage.user(retailerID: retailerID, userID: userID)
+        try requireValidUserID(userID)
+        guard let user = try await storage.user(retailerID: retailerID, userID: userID)
         else { throw ServiceError.userNotFound }
         return user
+    }
+
+    /// A user id that cannot name a stored user is not found, without a read.
+    public func requireValidUserID(_ userID: String) throws {
+        guard FieldRules.isValidIdentifier(userID) else { throw ServiceError.userNotFound }
     }
 
     /// §2.0.2 outcomes 1–4 as the endpoint's errors; `areaKey` is `address` (or the endpoint's own key).

@@ -48,7 +48,12 @@ public struct BookingService: Sendable {
     /// `requireStore`, with the retailer's last-mile stores that an address is classified against
     /// (`AddressLocator.requireDeliverable`): both from one read.
     public func requireStoreAmongOthers(retailerID: String, locationCode: String) async throws -> (store: Store, lastMileStores: [Store]) {
-        let lastMile = try await storage.stores(retailerID: retailerID).filter(\.isAvailableForLastMile)
+        try Self.requireStoreAmongOthers(try await storage.stores(retailerID: retailerID), locationCode: locationCode)
+    }
+
+    /// `requireStoreAmongOthers` on the retailer's stores already read.
+    static func requireStoreAmongOthers(_ stores: [Store], locationCode: String) throws -> (store: Store, lastMileStores: [Store]) {
+        let lastMile = stores.filter(\.isAvailableForLastMile)
         guard let store = lastMile.first(where: { $0.locationCode == locationCode }) else { throw ServiceError.storeNotAvailable }
         return (store, lastMile)
     }

@@ -112,13 +112,19 @@ extension BookingService {
     )
         async throws -> OrderRecord
     {
-        let user = try await locator.requireUser(retailerID: retailer.id, userID: userID)
+        try locator.requireValidUserID(userID)
+        // Everything checked before the write, in one read (the checks keep the contract's order).
+        let reads = try await storage.orderCreationReads(retailerID: retailer.id, userID: userID, orderID: f.orderID, holdID: f.holdID)
+        guard let user = reads.user else { throw ServiceError.userNotFound }
         let fingerprint = f.fingerprint(family: .integrated, userID: userID)
-        if let existing = try await existingOrder(f.orderID, retailerID: retailer.id, fingerprint: fingerprint) { return existing }
+        if let existing = reads.existing {
+            guard existing.fingerprint == fingerprint else { throw BookingError.orderIDConflict }
+            return existing
+        }
         try Self.requireHandoffAllowed(f.withHandoff, retailer: retailer)
-        let (store, lastMileStores) = try await requireStoreAmongOthers(retailerID: retailer.id, locationCode: f.locationCode)
-        guard let holdID = f.holdID, let hold = try await storage.hold(id: holdID), hold.retailerID == retailer.id,
-            hold.userID == userID, hold.status != .released, let option = try await storage.serviceOption(id: hold.serviceOptionID)
+        let (store, lastMileStores) = try Self.requireStoreAmongOthers(reads.stores, locationCode: f.locationCode)
+        guard let hold = reads.hold, hold.retailerID == retailer.id, hold.userID == userID, hold.status != .released,
+            let option = reads.option
         else { throw BookingError.holdNotFound }
         if hold.status == .consumed {
             // A concurrent identical request may have consumed it for this very order: idempotency wins.

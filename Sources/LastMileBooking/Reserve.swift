@@ -11,30 +11,34 @@ public struct Reservation: Sendable {
 extension BookingService {
     /// E1: a user's listed option by id; another user's or retailer's option is not found (404).
     public func reserve(optionID: Int64, userID: String, retailer: Retailer, now: Date) async throws -> Reservation {
-        _ = try await locator.requireUser(retailerID: retailer.id, userID: userID)
-        guard let option = try await storage.serviceOption(id: optionID), option.retailerID == retailer.id, option.userID == userID
-        else { throw ServiceError.notFound }
-        return try await reserve(option, key: "service_option_id", now: now)
+        try locator.requireValidUserID(userID)
+        let reads = try await storage.reservationReads(retailerID: retailer.id, userID: userID, optionID: optionID)
+        guard reads.user != nil else { throw ServiceError.userNotFound }
+        guard let option = reads.option, option.retailerID == retailer.id, option.userID == userID else { throw ServiceError.notFound }
+        return try await reserve(option, store: reads.store, key: "service_option_id", now: now)
     }
 
     /// E2: a user's listed option by its reference, which must match the stored option exactly.
     public func reserve(reference: String, userID: String, retailer: Retailer, now: Date) async throws -> Reservation {
-        _ = try await locator.requireUser(retailerID: retailer.id, userID: userID)
         let key = "service_option_reference"
-        guard let decoded = ServiceOptionReference.decode(reference),
-            let option = try await storage.serviceOption(id: decoded.id),
-            option.retailerID == retailer.id, option.userID == userID, decoded.json == option.reference.json
+        guard let decoded = ServiceOptionReference.decode(reference) else {
+            _ = try await locator.requireUser(retailerID: retailer.id, userID: userID)  // an unknown user is reported first
+            throw BookingError.optionNotFound(key: key)
+        }
+        try locator.requireValidUserID(userID)
+        let reads = try await storage.reservationReads(retailerID: retailer.id, userID: userID, optionID: decoded.id)
+        guard reads.user != nil else { throw ServiceError.userNotFound }
+        guard let option = reads.option, option.retailerID == retailer.id, option.userID == userID, decoded.json == option.reference.json
         else { throw BookingError.optionNotFound(key: key) }
-        return try await reserve(option, key: key, now: now)
+        return try await reserve(option, store: reads.store, key: key, now: now)
     }
 
     /// A 10-minute hold (§2.0.8), replacing the user's previous one, if capacity still fits; decided in the
-    /// engine's transaction under the store's lock.
-    func reserve(_ option: StoredServiceOption, key: String, now: Date) async throws -> Reservation {
+    /// engine's transaction under the store's lock. `store` is the option's store as read with it.
+    func reserve(_ option: StoredServiceOption, store: Store?, key: String, now: Date) async throws -> Reservation {
         let request = ReserveRequest(option: option, now: now)
         let check: @Sendable ([Commitment]) -> Bool
-        do {
-            let store = try await requireStore(retailerID: option.retailerID, locationCode: option.locationCode)
+        if let store, store.isAvailableForLastMile {
             check = capacity.fits(
                 store: store,
                 now: now,
@@ -42,7 +46,7 @@ extension BookingService {
                 destination: option.destination,
                 travelMinutes: option.travelMinutes
             )
-        } catch let e as ServiceError where e == .storeNotAvailable {
+        } else {
             check = { _ in false }  // the store was deactivated since the listing
         }
         switch try await storage.reserve(request, check: check) {

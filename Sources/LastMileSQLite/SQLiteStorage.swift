@@ -162,13 +162,15 @@ public final class SQLiteStorage: Storage {
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
-        try await read { [storeConfigs] db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT config, \(Self.closedWindowsColumn) FROM stores WHERE retailer_id = ? AND location_code = ?",
-                arguments: [retailerID, locationCode]
-            ).map { try Self.store($0, storeConfigs) }
-        }
+        try await read { [storeConfigs] db in try Self.store(db, retailerID: retailerID, locationCode: locationCode, storeConfigs) }
+    }
+
+    static func store(_ db: Database, retailerID: String, locationCode: String, _ configs: DecodedDocuments<Store>) throws -> Store? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? AND location_code = ?",
+            arguments: [retailerID, locationCode]
+        ).map { try store($0, configs) }
     }
 
     /// A store's closed windows (issue 13) as `start,end;start,end` seconds, read with its configuration in
@@ -201,6 +203,34 @@ public final class SQLiteStorage: Storage {
                 user: try Self.user(db, retailerID: retailerID, userID: userID),
                 stores: try Self.stores(db, retailerID: retailerID, storeConfigs),
                 commitments: try Self.loadCommitments(db, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: userID)
+            )
+        }
+    }
+
+    /// One read transaction instead of three hops.
+    public func reservationReads(retailerID: String, userID: String, optionID: Int64) async throws -> ReservationReads {
+        try await read { [storeConfigs] db in
+            let option = try Self.serviceOption(db, id: optionID)
+            return ReservationReads(
+                user: try Self.user(db, retailerID: retailerID, userID: userID),
+                option: option,
+                store: try option.flatMap { o in
+                    o.retailerID == retailerID ? try Self.store(db, retailerID: retailerID, locationCode: o.locationCode, storeConfigs) : nil
+                }
+            )
+        }
+    }
+
+    /// One read transaction instead of five hops.
+    public func orderCreationReads(retailerID: String, userID: String, orderID: String, holdID: Int64?) async throws -> OrderCreationReads {
+        try await read { [storeConfigs] db in
+            let hold = try holdID.flatMap { try Self.hold(db, id: $0) }
+            return OrderCreationReads(
+                user: try Self.user(db, retailerID: retailerID, userID: userID),
+                existing: try Self.order(db, retailerID: retailerID, orderID: orderID),
+                stores: try Self.stores(db, retailerID: retailerID, storeConfigs),
+                hold: hold,
+                option: try hold.flatMap { try Self.serviceOption(db, id: $0.serviceOptionID) }
             )
         }
     }
@@ -320,11 +350,13 @@ public final class SQLiteStorage: Storage {
     }
 
     public func serviceOption(id: Int64) async throws -> StoredServiceOption? {
-        try await read { db in
-            // Options listed before listings were rows of their own stay in service_options until retention.
-            try Self.listedOption(db, id: id)
-                ?? ServiceOptionRow.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id])?.record
-        }
+        try await read { db in try Self.serviceOption(db, id: id) }
+    }
+
+    static func serviceOption(_ db: Database, id: Int64) throws -> StoredServiceOption? {
+        // Options listed before listings were rows of their own stay in service_options until retention.
+        try listedOption(db, id: id)
+            ?? ServiceOptionRow.fetchOne(db, sql: "SELECT * FROM service_options WHERE id = ?", arguments: [id])?.record
     }
 
     // MARK: Capacity
@@ -536,6 +568,10 @@ public final class SQLiteStorage: Storage {
     }
 
     public func hold(id: Int64) async throws -> HoldRecord? {
-        try await read { db in try HoldRow.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id])?.record }
+        try await read { db in try Self.hold(db, id: id) }
+    }
+
+    static func hold(_ db: Database, id: Int64) throws -> HoldRecord? {
+        try HoldRow.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id])?.record
     }
 }

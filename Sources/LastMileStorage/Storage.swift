@@ -40,6 +40,14 @@ public protocol Storage: ConsoleStorage {
     /// once (the default: three concurrent reads, so three round trips cost one).
     func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads
 
+    /// What a reservation reads (E1, E2): the user, the option and, when the option is this retailer's, its
+    /// store. SQLite: one read transaction; the default: the user and the option at once, then the store.
+    func reservationReads(retailerID: String, userID: String, optionID: Int64) async throws -> ReservationReads
+    /// What an order for a hold reads before its write (F1): the user, an order already stored under the
+    /// id, the retailer's stores, the hold and its option. SQLite: one read transaction; the default: four
+    /// concurrent reads, then the option.
+    func orderCreationReads(retailerID: String, userID: String, orderID: String, holdID: Int64?) async throws -> OrderCreationReads
+
     /// An unrevoked token of an enabled client, with its retailer, read together (every authenticated
     /// request): disabling a client in the configuration ends its tokens too.
     func tokenHolder(hash: String) async throws -> (token: AccessTokenRecord, retailer: Retailer)?
@@ -159,7 +167,56 @@ public struct CheckoutReads: Sendable {
     }
 }
 
+/// See `Storage.reservationReads`.
+public struct ReservationReads: Sendable {
+    public var user: UserRecord?
+    public var option: StoredServiceOption?
+    /// The option's store; nil when it is not stored or the option is another retailer's.
+    public var store: Store?
+    public init(user: UserRecord?, option: StoredServiceOption?, store: Store?) {
+        self.user = user
+        self.option = option
+        self.store = store
+    }
+}
+
+/// See `Storage.orderCreationReads`.
+public struct OrderCreationReads: Sendable {
+    public var user: UserRecord?
+    public var existing: OrderRecord?
+    public var stores: [Store]
+    public var hold: HoldRecord?
+    /// The hold's option; nil without a hold.
+    public var option: StoredServiceOption?
+    public init(user: UserRecord?, existing: OrderRecord?, stores: [Store], hold: HoldRecord?, option: StoredServiceOption?) {
+        self.user = user
+        self.existing = existing
+        self.stores = stores
+        self.hold = hold
+        self.option = option
+    }
+}
+
 extension Storage {
+    public func reservationReads(retailerID: String, userID: String, optionID: Int64) async throws -> ReservationReads {
+        async let user = user(retailerID: retailerID, userID: userID)
+        async let option = serviceOption(id: optionID)
+        let found = try await option
+        var store: Store?
+        if let found, found.retailerID == retailerID { store = try await self.store(retailerID: retailerID, locationCode: found.locationCode) }
+        return ReservationReads(user: try await user, option: found, store: store)
+    }
+
+    public func orderCreationReads(retailerID: String, userID: String, orderID: String, holdID: Int64?) async throws -> OrderCreationReads {
+        async let user = user(retailerID: retailerID, userID: userID)
+        async let existing = order(retailerID: retailerID, orderID: orderID)
+        async let stores = stores(retailerID: retailerID)
+        async let hold = holdID.asyncMap { try await self.hold(id: $0) }
+        let found = try await hold ?? nil
+        let option = try await found.asyncMap { try await serviceOption(id: $0.serviceOptionID) } ?? nil
+        return OrderCreationReads(user: try await user, existing: try await existing, stores: try await stores, hold: found, option: option)
+    }
+
     public func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads {
         async let user = user(retailerID: retailerID, userID: userID)
         async let stores = stores(retailerID: retailerID)
@@ -257,5 +314,13 @@ extension Storage {
         var all: [OrderRecord] = []
         try await forEachOrderPage(query) { all += $0 }
         return all
+    }
+}
+
+extension Optional where Wrapped: Sendable {
+    /// `map` for an asynchronous transform.
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -135,3 +135,93 @@ struct CombinedReadsContractTests {
         #expect(try await s.tokenHolder(hash: "unknown") == nil)
     }
 }
+
+extension CombinedReadsContractTests {
+    @Test("reservationReads and orderCreationReads answer what the separate reads answer", arguments: Engine.available)
+    func bookingReads(engine: Engine) async throws {
+        let s = try await engine.makeDatabase().open()
+        try await s.applyConfiguration(sampleConfig())
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        _ = try await s.insertUserIfAbsent(UserRecord(retailerID: "r1", userID: "u1", createdAt: now))
+        let draft = StoredServiceOption(
+            id: 0,
+            retailerID: "r1",
+            userID: "u1",
+            locationCode: "S1",
+            type: .scheduled,
+            windowStart: now.addingTimeInterval(3600),
+            windowEnd: now.addingTimeInterval(7200),
+            immediateHour: nil,
+            date: CivilDate(year: 2025, month: 6, day: 15),
+            handoffTime: nil,
+            available: true,
+            reasons: [],
+            alcoholic: false,
+            destination: GeoPoint(latitude: 37.78, longitude: -122.39),
+            travelMinutes: 12,
+            listedAt: now,
+            cartTotalCents: nil,
+            itemsCount: nil,
+            unitsCount: nil
+        )
+        let option = try #require(try await s.insertListing([draft]).first)
+
+        let reads = try await s.reservationReads(retailerID: "r1", userID: "u1", optionID: option.id)
+        let user = try await s.user(retailerID: "r1", userID: "u1")
+        let store = try await s.store(retailerID: "r1", locationCode: "S1")
+        #expect(reads.user != nil && reads.user == user)
+        #expect(reads.option == option)
+        #expect(reads.store != nil && reads.store == store)
+        let foreign = try await s.reservationReads(retailerID: "r2", userID: "u1", optionID: option.id)
+        #expect(foreign.user == nil && foreign.option == option && foreign.store == nil, "another retailer's option brings no store")
+        let missing = try await s.reservationReads(retailerID: "r1", userID: "nobody", optionID: 999_999)
+        #expect(missing.user == nil && missing.option == nil && missing.store == nil)
+
+        guard case .held(let hold) = try await s.reserve(ReserveRequest(option: option, now: now), check: { _ in true })
+        else { Issue.record("the hold was not taken"); return }
+        let creation = try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: hold.id)
+        #expect(creation.user == reads.user)
+        #expect(creation.existing == nil)
+        let stores = try await s.stores(retailerID: "r1")
+        let storedHold = try await s.hold(id: hold.id)
+        #expect(creation.stores == stores && !stores.isEmpty)
+        #expect(creation.hold != nil && creation.hold == storedHold)
+        #expect(creation.option == option)
+        let noHold = try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: nil)
+        #expect(noHold.hold == nil && noHold.option == nil && noHold.user != nil)
+        #expect(try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: 999_999).hold == nil)
+
+        let order = OrderRecord(
+            retailerID: "r1",
+            orderID: "o-1",
+            userID: "u1",
+            family: .integrated,
+            fingerprint: "f",
+            locationCode: "S1",
+            windowStart: option.windowStart,
+            windowEnd: option.windowEnd,
+            createdAt: now,
+            locale: .enUS,
+            firstName: "Ada",
+            lastName: "L",
+            phone: "+14155550100",
+            email: nil,
+            address: UserAddress(addressLine1: "1 Main", addressLine2: nil, addressType: "house", postalCode: "94105", city: "SF", state: "CA"),
+            destination: option.destination,
+            travelMinutes: 12,
+            itemsCount: 3,
+            itemsWeight: 2,
+            alcoholic: false,
+            leaveUnattended: true,
+            customerSMSOptOut: false,
+            withHandoffTime: false
+        )
+        let decision = BookingDecision(window: DeliveryWindow(start: option.windowStart, end: option.windowEnd), handoff: nil)
+        guard case .created(let created) = try await s.createOrder(order, holdID: hold.id, now: now, decide: { _ in decision })
+        else { Issue.record("the order was not created"); return }
+        let again = try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: hold.id)
+        let stored = try await s.order(retailerID: "r1", orderID: "o-1")
+        #expect(again.existing == created && again.existing == stored)
+        #expect(again.hold?.status == .consumed)
+    }
+}
