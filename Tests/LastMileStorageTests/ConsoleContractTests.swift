@@ -178,7 +178,10 @@ extension CombinedReadsContractTests {
         #expect(missing.user == nil && missing.option == nil && missing.store == nil)
 
         guard case .held(let hold) = try await s.reserve(ReserveRequest(option: option, now: now), check: { _ in true })
-        else { Issue.record("the hold was not taken"); return }
+        else {
+            Issue.record("the hold was not taken")
+            return
+        }
         let creation = try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: hold.id)
         #expect(creation.user == reads.user)
         #expect(creation.existing == nil)
@@ -218,7 +221,10 @@ extension CombinedReadsContractTests {
         )
         let decision = BookingDecision(window: DeliveryWindow(start: option.windowStart, end: option.windowEnd), handoff: nil)
         guard case .created(let created) = try await s.createOrder(order, holdID: hold.id, now: now, decide: { _ in decision })
-        else { Issue.record("the order was not created"); return }
+        else {
+            Issue.record("the order was not created")
+            return
+        }
         let again = try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: hold.id)
         let stored = try await s.order(retailerID: "r1", orderID: "o-1")
         #expect(again.existing == created && again.existing == stored)
