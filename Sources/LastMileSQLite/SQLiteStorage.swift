@@ -167,8 +167,7 @@ public final class SQLiteStorage: Storage {
 
     static func store(_ db: Database, retailerID: String, locationCode: String, _ configs: DecodedDocuments<Store>) throws -> Store? {
         try Row.fetchOne(
-            db,
-            sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? AND location_code = ?",
+            db.cachedStatement(sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? AND location_code = ?"),
             arguments: [retailerID, locationCode]
         ).map { try store($0, configs) }
     }
@@ -182,8 +181,7 @@ public final class SQLiteStorage: Storage {
 
     static func stores(_ db: Database, retailerID: String, _ configs: DecodedDocuments<Store>) throws -> [Store] {
         try Row.fetchAll(
-            db,
-            sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code",
+            db.cachedStatement(sql: "SELECT config, \(closedWindowsColumn) FROM stores WHERE retailer_id = ? ORDER BY location_code"),
             arguments: [retailerID]
         ).map { try store($0, configs) }
     }
@@ -252,7 +250,8 @@ public final class SQLiteStorage: Storage {
     }
 
     static func user(_ db: Database, retailerID: String, userID: String) throws -> UserRecord? {
-        try UserRow.fetchOne(db, sql: "SELECT * FROM users WHERE retailer_id = ? AND user_id = ?", arguments: [retailerID, userID])?.record
+        try UserRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE retailer_id = ? AND user_id = ?"), arguments: [retailerID, userID])?
+            .record
     }
 
     public func insertUserIfAbsent(_ u: UserRecord) async throws -> (UserRecord, created: Bool) {
@@ -425,7 +424,10 @@ public final class SQLiteStorage: Storage {
     // MARK: Orders
 
     static func order(_ db: Database, retailerID: String, orderID: String) throws -> OrderRecord? {
-        try OrderRow.fetchOne(db, sql: "SELECT * FROM orders WHERE retailer_id = ? AND order_id = ?", arguments: [retailerID, orderID])?.record
+        try OrderRow.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM orders WHERE retailer_id = ? AND order_id = ?"),
+            arguments: [retailerID, orderID]
+        )?.record
     }
 
     public func createOrder(
@@ -439,8 +441,7 @@ public final class SQLiteStorage: Storage {
             if let holdID {
                 guard
                     let status = try String.fetchOne(
-                        db,
-                        sql: "SELECT status FROM holds WHERE id = ? AND retailer_id = ?",
+                        db.cachedStatement(sql: "SELECT status FROM holds WHERE id = ? AND retailer_id = ?"),
                         arguments: [holdID, order.retailerID]
                     )
                 else { return .holdNotFound }
@@ -461,7 +462,7 @@ public final class SQLiteStorage: Storage {
             try OrderRow(created).insert(db)
             created.id = db.lastInsertedRowID
             created.revision = 0
-            if let holdID { try db.execute(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?", arguments: [holdID]) }
+            if let holdID { try db.cachedStatement(sql: "UPDATE holds SET status = 'consumed' WHERE id = ?").execute(arguments: [holdID]) }
             try Self.insertEvent(db, created, CallbackEvents.brandNew(created, at: now))
             return .created(created)
         }
@@ -470,14 +471,13 @@ public final class SQLiteStorage: Storage {
     /// Records the event; it is also a pending callback when the retailer subscribes to it now (§3.1).
     static func insertEvent(_ db: Database, _ o: OrderRecord, _ e: OrderEvent) throws {
         let at = e.occurredAt.timeIntervalSince1970
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, COALESCE((SELECT 'pending' FROM retailers, json_each(retailers.callback_events)
                                                  WHERE retailers.id = ? AND json_each.value IN ('*', ?) LIMIT 1), 'none'), ?)
-                """,
-            arguments: [o.retailerID, o.orderID, e.type, at, e.metadata, o.retailerID, e.type, at]
-        )
+                """
+        ).execute(arguments: [o.retailerID, o.orderID, e.type, at, e.metadata, o.retailerID, e.type, at])
     }
 
     public func order(retailerID: String, orderID: String) async throws -> OrderRecord? {
@@ -546,10 +546,8 @@ public final class SQLiteStorage: Storage {
         // cannot interleave with another reserve.
         try await write { db in
             let o = request.option
-            try db.execute(
-                sql: "UPDATE holds SET status = 'released' WHERE retailer_id = ? AND user_id = ? AND status = 'active'",
-                arguments: [o.retailerID, o.userID]
-            )
+            try db.cachedStatement(sql: "UPDATE holds SET status = 'released' WHERE retailer_id = ? AND user_id = ? AND status = 'active'")
+                .execute(arguments: [o.retailerID, o.userID])
             guard o.isLive(at: request.now) else { return .expired }
             guard o.available else { return .notAvailable }
             let commitments = try Self.loadCommitments(
@@ -572,6 +570,6 @@ public final class SQLiteStorage: Storage {
     }
 
     static func hold(_ db: Database, id: Int64) throws -> HoldRecord? {
-        try HoldRow.fetchOne(db, sql: "SELECT * FROM holds WHERE id = ?", arguments: [id])?.record
+        try HoldRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM holds WHERE id = ?"), arguments: [id])?.record
     }
 }

@@ -89,13 +89,15 @@ public struct CapacityPlanner: Sendable {
     }
 
     public init(shifts: [DriverShift], commitments: [Commitment], pickupDwellMinutes: Int, dropoffDwellMinutes: Int, now: Date) {
+        let nowT = now.timeIntervalSince1970
+        self.now = nowT
+        // A shift over by now can serve nothing (every trip starts at `now` or later), and the calendar gives
+        // a day of them before `now`: leaving them out changes no answer and shortens every scan below.
         // Ties between shifts go to the earlier shift start, then the lower driver id.
-        let sortedShifts = shifts.sorted { ($0.start, $0.driverID) < ($1.start, $1.driverID) }
+        let sortedShifts = shifts.filter { $0.end.timeIntervalSince1970 > nowT }.sorted { ($0.start, $0.driverID) < ($1.start, $1.driverID) }
         self.shifts = sortedShifts
         pickup = Double(pickupDwellMinutes * 60)
         dropoff = Double(dropoffDwellMinutes * 60)
-        let nowT = now.timeIntervalSince1970
-        self.now = nowT
 
         var initial = sortedShifts.map { max($0.start.timeIntervalSince1970, nowT) }
         for c in commitments {
