@@ -12,6 +12,8 @@ public final class PostgresStorage: Storage {
     let client: PostgresClient
     let runner: Task<Void, Never>
     let logger: Logger
+    /// Stores' configurations decoded once per distinct document (every booking reads its store).
+    let storeConfigs = DecodedDocuments<Store>()
 
     public init(configuration: PostgresClient.Configuration, logger: Logger = Logger(label: "lastmile.postgres")) {
         // The pool logs a warning when a query is queued before `run()` has started, which is expected right
@@ -285,18 +287,24 @@ public final class PostgresStorage: Storage {
     // MARK: Stores
 
     public func stores(retailerID: String) async throws -> [Store] {
-        try await fetch(
-            StoreWithClosures.self,
-            "SELECT config, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code"
+        try await storeRows(
+            "SELECT config::text, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) ORDER BY location_code"
         )
-        .map(\.store)
     }
 
     public func store(retailerID: String, locationCode: String) async throws -> Store? {
-        try await fetch(
-            StoreWithClosures.self,
-            "SELECT config, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)"
-        ).first?.store
+        try await storeRows(
+            "SELECT config::text, \(unescaped: Self.closedWindowsColumn) FROM stores WHERE retailer_id = \(retailerID) AND location_code = \(locationCode)"
+        ).first
+    }
+
+    /// Rows of (configuration text, closed windows) as stores: the text is decoded only when it changed.
+    func storeRows(_ q: PostgresQuery) async throws -> [Store] {
+        try await rows(q).map { row in
+            var store = try storeConfigs.decode(try row[0].decode(String.self))
+            store.closedWindows = ClosedWindowList.parse(try row[1].decode(String?.self))
+            return store
+        }
     }
 
     /// A store's closed windows (issue 13) read with its configuration in the same statement.
@@ -304,16 +312,6 @@ public final class PostgresStorage: Storage {
         (SELECT string_agg(extract(epoch FROM window_start)::bigint || ',' || extract(epoch FROM window_end)::bigint, ';') FROM closed_windows c
             WHERE c.retailer_id = stores.retailer_id AND c.location_code = stores.location_code) AS closed
         """
-
-    struct StoreWithClosures: Decodable {
-        var config: Store
-        var closed: String?
-        var store: Store {
-            var s = config
-            s.closedWindows = ClosedWindowList.parse(closed)
-            return s
-        }
-    }
 
     // MARK: Users
 
@@ -373,7 +371,9 @@ public final class PostgresStorage: Storage {
         try await loadCommitments(nil, retailerID: retailerID, locationCode: locationCode, now: now, excludingHoldOfUser: excludingHoldOfUser)
     }
 
-    /// Active (unexpired, unreleased, unconsumed) holds of the store, and its orders that still take capacity.
+    /// Active (unexpired, unreleased, unconsumed) holds of the store, and its orders that still take capacity:
+    /// one statement, its columns decoded by position (decoding them by name through Codable was a sixth of
+    /// a PostgreSQL booking's server time).
     func loadCommitments(
         _ conn: PostgresConnection?,
         retailerID: String,
@@ -381,24 +381,36 @@ public final class PostgresStorage: Storage {
         now: Date,
         excludingHoldOfUser: String?
     ) async throws -> [Commitment] {
-        let holds = try await fetch(
-            CommitmentRow.self,
-            """
-            SELECT \(unescaped: CommitmentRow.holdColumns) FROM holds
+        let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
+        let q: PostgresQuery = """
+            SELECT FALSE, \(unescaped: CommitmentRow.holdColumns), NULL::text, NULL::text, NULL::timestamptz FROM holds
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(now)
               AND user_id IS DISTINCT FROM \(excludingHoldOfUser)
-            """,
-            conn
-        )
-        let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
-        let orders = try await fetch(
-            CommitmentRow.self,
-            """
-            SELECT \(unescaped: CommitmentRow.orderColumns) FROM orders
+            UNION ALL
+            SELECT TRUE, \(unescaped: CommitmentRow.orderColumns) FROM orders
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
-            """,
-            conn
-        )
-        return holds.map { $0.commitment(isOrder: false, now: now) } + orders.map { $0.commitment(isOrder: true, now: now) }
+            """
+        return try await guarded {
+            let seq: PostgresRowSequence
+            if let conn { seq = try await conn.query(q, logger: logger) } else { seq = try await client.query(q, logger: logger) }
+            var out: [Commitment] = []
+            let typed = seq.decode((Bool, Int64, Date, Date, Date, Int64, Double, Double, String?, String?, Date?).self)
+            for try await (isOrder, id, created, start, end, travel, latitude, longitude, status, driver, busyUntil) in typed {
+                let row = CommitmentRow(
+                    id: id,
+                    created_at: created,
+                    window_start: start,
+                    window_end: end,
+                    travel_minutes: travel,
+                    dest_latitude: latitude,
+                    dest_longitude: longitude,
+                    status: status,
+                    driver_id: driver,
+                    busy_until: busyUntil
+                )
+                out.append(row.commitment(isOrder: isOrder, now: now))
+            }
+            return out
+        }
     }
 }
