@@ -104,20 +104,38 @@ public struct Credentials: Sendable {
     /// A holder is read from storage at most once per `TokenHolderCache.bound` per server; expiry is still
     /// checked on every request.
     public func holder(ofToken token: String) async throws -> Holder? {
-        let hash = SecretHash.hex(token)
-        let entry: TokenHolderCache.Entry
-        if let cached = holders.get(hash) {
-            entry = cached
-        } else {
+        switch cachedHolder(ofToken: token) {
+        case .holder(let holder): return holder
+        case .expired: return nil
+        case .notCached:
+            let hash = SecretHash.hex(token)
             guard let (record, retailer) = try await storage.tokenHolder(hash: hash) else { return nil }
-            entry = TokenHolderCache.Entry(
+            let entry = TokenHolderCache.Entry(
                 holder: Holder(retailer: retailer, clientID: record.clientID, scopes: record.scopes),
                 expiresAt: record.expiresAt
             )
             holders.put(hash, entry)
+            return valid(entry)
         }
-        guard entry.expiresAt > clocks.now(for: entry.holder.retailer.id) else { return nil }
-        return entry.holder
+    }
+
+    /// What this server's token-holder cache says of a token, without waiting for anything: the API answers
+    /// from it without arming a deadline (most requests, since a client reuses its token).
+    public enum CachedHolder: Sendable {
+        case holder(Holder)
+        /// Known, and expired on its retailer's time.
+        case expired
+        /// Not cached (or past the cache's bound): `holder(ofToken:)` reads it.
+        case notCached
+    }
+
+    public func cachedHolder(ofToken token: String) -> CachedHolder {
+        guard let entry = holders.get(SecretHash.hex(token)) else { return .notCached }
+        return valid(entry).map(CachedHolder.holder) ?? .expired
+    }
+
+    private func valid(_ entry: TokenHolderCache.Entry) -> Holder? {
+        entry.expiresAt > clocks.now(for: entry.holder.retailer.id) ? entry.holder : nil
     }
 
     static func newToken() -> String {

@@ -16,12 +16,25 @@ enum BearerAuth {
     /// §1.3: `Authorization: Bearer <token>` (scheme case-insensitive), a known, unexpired, unrevoked token.
     /// Expiry is judged on the token's retailer's time (its test clock may have moved it).
     static func authenticate(_ request: Request, service: LastMileService) async throws -> Caller {
+        guard let caller = try await service.credentials.holder(ofToken: try token(request)) else { throw invalid }
+        return caller
+    }
+
+    /// `authenticate` when this server's token cache can answer at once; nil when the token must be read.
+    static func cachedCaller(_ request: Request, service: LastMileService) throws -> Caller? {
+        switch service.credentials.cachedHolder(ofToken: try token(request)) {
+        case .holder(let caller): return caller
+        case .expired: throw invalid
+        case .notCached: return nil
+        }
+    }
+
+    static func token(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization] else { throw missing }
         let parts = header.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw missing }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty else { throw missing }
-        guard let caller = try await service.credentials.holder(ofToken: token) else { throw invalid }
-        return caller
+        return token
     }
 }
