@@ -10,20 +10,22 @@ extension PostgresStorage {
         let o = request.option
         return try await transaction { conn in
             // User first, then store: every path takes them in this order, so none can deadlock.
-            try await self.lock("user|\(o.retailerID)|\(o.userID)", conn)
-            try await self.lock(Self.storeKey(o.retailerID, o.locationCode), conn)
-            try await self.exec(
-                "UPDATE holds SET status = 'released' WHERE retailer_id = \(o.retailerID) AND user_id = \(o.userID) AND status = 'active'",
-                conn
-            )
-            guard o.isLive(at: request.now) else { return .expired }
-            guard o.available else { return .notAvailable }
+            try await self.lock("user|\(o.retailerID)|\(o.userID)", then: Self.storeKey(o.retailerID, o.locationCode), conn)
+            // Any reserve replaces the user's hold, whether or not it takes a new one.
+            guard o.isLive(at: request.now), o.available else {
+                try await self.exec(
+                    "UPDATE holds SET status = 'released' WHERE retailer_id = \(o.retailerID) AND user_id = \(o.userID) AND status = 'active'",
+                    conn
+                )
+                return o.isLive(at: request.now) ? .notAvailable : .expired
+            }
             let commitments = try await self.loadCommitments(
                 conn,
                 retailerID: o.retailerID,
                 locationCode: o.locationCode,
                 now: request.now,
-                excludingHoldOfUser: nil
+                excludingHoldOfUser: nil,
+                releasingHoldsOfUser: o.userID
             )
             guard check(commitments) else { return .full }
             var hold = request.newHold
@@ -41,15 +43,28 @@ extension PostgresStorage {
 
     /// Records the event; it is also a pending callback when the retailer subscribes to it now (§3.1).
     func insertEvent(_ o: OrderRecord, _ e: OrderEvent, _ conn: PostgresConnection) async throws {
-        try await exec(
-            """
-            INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
-            VALUES (\(o.retailerID), \(o.orderID), \(e.type), \(e.occurredAt), \(e.metadata),
-                COALESCE((SELECT CASE WHEN '*' = ANY(callback_events) OR \(e.type) = ANY(callback_events) THEN 'pending' END
-                          FROM retailers WHERE id = \(o.retailerID)), 'none'), \(e.occurredAt))
-            """,
-            conn
-        )
+        var q = PostgresQuery(unsafeSQL: Self.insertEventSQL(firstBind: 1))
+        Self.appendEventBinds(o, e, to: &q.binds)
+        try await exec(q, conn)
+    }
+
+    /// The event insert with its five binds numbered from `firstBind` (so it can join another statement):
+    /// retailer, order id, type, instant, metadata.
+    static func insertEventSQL(firstBind b: Int) -> String {
+        """
+        INSERT INTO order_events (retailer_id, order_id, type, occurred_at, metadata, callback_state, next_attempt_at)
+        VALUES ($\(b), $\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4),
+            COALESCE((SELECT CASE WHEN '*' = ANY(callback_events) OR $\(b + 2) = ANY(callback_events) THEN 'pending' END
+                      FROM retailers WHERE id = $\(b)), 'none'), $\(b + 3))
+        """
+    }
+
+    static func appendEventBinds(_ o: OrderRecord, _ e: OrderEvent, to binds: inout PostgresBindings) {
+        binds.append(o.retailerID)
+        binds.append(o.orderID)
+        binds.append(e.type)
+        binds.append(e.occurredAt)
+        binds.append(e.metadata)
     }
 
     public func createOrder(
@@ -61,21 +76,26 @@ extension PostgresStorage {
         do {
             return try await transaction { conn in
                 try await self.lock(Self.storeKey(order.retailerID, order.locationCode), conn)
-                if let existing = try await self.fetch(
-                    OrderRow.self,
-                    "SELECT * FROM orders WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID)",
+                // The order id and the hold in one round trip; the hold's row stays locked to the commit, so a
+                // reserve elsewhere cannot release it meanwhile.
+                let found = try await self.rows(
+                    """
+                    SELECT (SELECT id FROM orders WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID)) AS existing,
+                           (SELECT status FROM holds WHERE id = \(holdID) AND retailer_id = \(order.retailerID) FOR UPDATE) AS hold_status
+                    """,
                     conn
-                ).first {
+                )[0]
+                if try found["existing"].decode(Int64?.self) != nil,
+                    let existing = try await self.fetch(
+                        OrderRow.self,
+                        "SELECT * FROM orders WHERE retailer_id = \(order.retailerID) AND order_id = \(order.orderID)",
+                        conn
+                    ).first
+                {
                     return .existing(existing.record)
                 }
-                if let holdID {
-                    guard
-                        let h = try await self.rows(
-                            "SELECT status FROM holds WHERE id = \(holdID) AND retailer_id = \(order.retailerID) FOR UPDATE",
-                            conn
-                        ).first
-                    else { return .holdNotFound }
-                    let status = try h["status"].decode(String.self)
+                if holdID != nil {
+                    guard let status = try found["hold_status"].decode(String?.self) else { return .holdNotFound }
                     if status == HoldRecord.Status.consumed.rawValue { return .holdUsed }
                     if status == HoldRecord.Status.released.rawValue { return .holdNotFound }
                 }
@@ -90,11 +110,21 @@ extension PostgresStorage {
                 var created = order
                 created.holdID = holdID
                 created.book(decision)
-                let row = try await self.rows(Self.insert(OrderRow(created), into: OrderRow.table, "RETURNING id"), conn)
+                // The order, its hold consumed and its first event in one statement.
+                var write = try Self.insert(OrderRow(created), into: OrderRow.table, "RETURNING id")
+                let event = CallbackEvents.brandNew(created, at: now)
+                let n = write.binds.count
+                write.sql = """
+                    WITH inserted AS (\(write.sql)),
+                    consumed AS (UPDATE holds SET status = 'consumed' WHERE id = $\(n + 1)),
+                    event AS (\(Self.insertEventSQL(firstBind: n + 2)))
+                    SELECT id FROM inserted
+                    """
+                write.binds.append(holdID)
+                Self.appendEventBinds(created, event, to: &write.binds)
+                let row = try await self.rows(write, conn)
                 created.id = try row[0]["id"].decode(Int64.self)
                 created.revision = 0
-                if let holdID { try await self.exec("UPDATE holds SET status = 'consumed' WHERE id = \(holdID)", conn) }
-                try await self.insertEvent(created, CallbackEvents.brandNew(created, at: now), conn)
                 return .created(created)
             }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {

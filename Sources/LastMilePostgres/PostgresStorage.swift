@@ -151,6 +151,18 @@ public final class PostgresStorage: Storage {
         try await exec("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", conn)
     }
 
+    /// `lock(first)` then `lock(second)`, in one round trip: the subquery (kept apart by `OFFSET 0`) is
+    /// evaluated before the outer select, so the order that prevents deadlocks holds.
+    func lock(_ first: String, then second: String, _ conn: PostgresConnection) async throws {
+        try await exec(
+            """
+            SELECT pg_advisory_xact_lock(hashtextextended(\(second), 0))
+            FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(first), 0)) OFFSET 0) AS first
+            """,
+            conn
+        )
+    }
+
     static func storeKey(_ retailer: String, _ location: String) -> String { "store|\(retailer)|\(location)" }
 
     // MARK: Migrations
@@ -379,13 +391,19 @@ public final class PostgresStorage: Storage {
         retailerID: String,
         locationCode: String,
         now: Date,
-        excludingHoldOfUser: String?
+        excludingHoldOfUser: String?,
+        releasingHoldsOfUser releasing: String? = nil
     ) async throws -> [Commitment] {
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
+        // `releasing`: the user's active holds are released in the same statement (a reserve replaces them);
+        // without a user the update matches no row. The select sees the rows as they were before the
+        // update, so it leaves the released ones out by id.
         let q: PostgresQuery = """
+            WITH released AS (
+                UPDATE holds SET status = 'released' WHERE retailer_id = \(retailerID) AND user_id = \(releasing) AND status = 'active' RETURNING id)
             SELECT FALSE, \(unescaped: CommitmentRow.holdColumns), NULL::text, NULL::text, NULL::timestamptz FROM holds
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(now)
-              AND user_id IS DISTINCT FROM \(excludingHoldOfUser)
+              AND user_id IS DISTINCT FROM \(excludingHoldOfUser) AND id NOT IN (SELECT id FROM released)
             UNION ALL
             SELECT TRUE, \(unescaped: CommitmentRow.orderColumns) FROM orders
             WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
