@@ -395,19 +395,27 @@ public final class PostgresStorage: Storage {
         releasingHoldsOfUser releasing: String? = nil
     ) async throws -> [Commitment] {
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
-        // `releasing`: the user's active holds are released in the same statement (a reserve replaces them);
-        // without a user the update matches no row. The select sees the rows as they were before the
-        // update, so it leaves the released ones out by id.
-        let q: PostgresQuery = """
-            WITH released AS (
-                UPDATE holds SET status = 'released' WHERE retailer_id = \(retailerID) AND user_id = \(releasing) AND status = 'active' RETURNING id)
-            SELECT FALSE, \(unescaped: CommitmentRow.holdColumns), NULL::text, NULL::text, NULL::timestamptz FROM holds
-            WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = 'active' AND expires_at > \(now)
-              AND user_id IS DISTINCT FROM \(excludingHoldOfUser) AND id NOT IN (SELECT id FROM released)
-            UNION ALL
-            SELECT TRUE, \(unescaped: CommitmentRow.orderColumns) FROM orders
-            WHERE retailer_id = \(retailerID) AND location_code = \(locationCode) AND status = ANY(\(statuses))
+        // `releasing`: the user's active holds are released in the same statement (a reserve replaces them).
+        // The select sees the rows as they were before the update, so it leaves the released ones out by id.
+        let release = releasing == nil ? "" : """
+            WITH released AS (UPDATE holds SET status = 'released' WHERE retailer_id = $1 AND user_id = $6 AND status = 'active' RETURNING id)
             """
+        var q = PostgresQuery(
+            unsafeSQL: """
+                \(release)
+                SELECT FALSE, \(CommitmentRow.holdColumns), NULL::text, NULL::text, NULL::timestamptz FROM holds
+                WHERE retailer_id = $1 AND location_code = $2 AND status = 'active' AND expires_at > $3 AND user_id IS DISTINCT FROM $4
+                  \(releasing == nil ? "" : "AND id NOT IN (SELECT id FROM released)")
+                UNION ALL
+                SELECT TRUE, \(CommitmentRow.orderColumns) FROM orders WHERE retailer_id = $1 AND location_code = $2 AND status = ANY($5)
+                """
+        )
+        q.binds.append(retailerID)
+        q.binds.append(locationCode)
+        q.binds.append(now)
+        q.binds.append(excludingHoldOfUser)
+        q.binds.append(statuses)
+        if let releasing { q.binds.append(releasing) }
         return try await guarded {
             let seq: PostgresRowSequence
             if let conn { seq = try await conn.query(q, logger: logger) } else { seq = try await client.query(q, logger: logger) }
