@@ -89,19 +89,26 @@ enum ListingJSON {
 
     /// URL-safe Base64 with padding (§2.0.7), written in place.
     static func base64URL(_ bytes: [UInt8], into out: inout [UInt8]) {
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        // Appended a byte at a time into reserved room: an array literal per group of four was a temporary
+        // allocation for every three bytes of every reference.
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { digit in
+            var i = 0
+            while i + 3 <= bytes.count {
+                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                out.append(digit[Int(n >> 18 & 63)])
+                out.append(digit[Int(n >> 12 & 63)])
+                out.append(digit[Int(n >> 6 & 63)])
+                out.append(digit[Int(n & 63)])
+                i += 3
+            }
+            let rest = bytes.count - i
+            guard rest > 0 else { return }
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(digit[Int(n >> 18 & 63)])
+            out.append(digit[Int(n >> 12 & 63)])
+            out.append(rest == 2 ? digit[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
         }
     }
 }
