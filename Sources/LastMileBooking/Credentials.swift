@@ -96,7 +96,7 @@ public struct Credentials: Sendable {
         guard let record = try await storage.token(hash: hash), record.retailerID == client.retailerID else { return .done }
         guard record.clientID == client.clientID else { return .otherClient }
         try await storage.revokeToken(hash: hash, at: clocks.now(for: client.retailerID))
-        holders.remove(hash)
+        holders.remove(token)
         return .done
     }
 
@@ -114,7 +114,7 @@ public struct Credentials: Sendable {
                 holder: Holder(retailer: retailer, clientID: record.clientID, scopes: record.scopes),
                 expiresAt: record.expiresAt
             )
-            holders.put(hash, entry)
+            holders.put(token, entry)
             return valid(entry)
         }
     }
@@ -130,7 +130,7 @@ public struct Credentials: Sendable {
     }
 
     public func cachedHolder(ofToken token: String) -> CachedHolder {
-        guard let entry = holders.get(SecretHash.hex(token)) else { return .notCached }
+        guard let entry = holders.get(token) else { return .notCached }
         return valid(entry).map(CachedHolder.holder) ?? .expired
     }
 
@@ -160,25 +160,27 @@ final class TokenHolderCache: Sendable {
     /// Past this many tokens the cache starts again (a flood of distinct tokens costs reads, not memory).
     static let capacity = 10_000
     private let seconds: @Sendable () -> Double
+    /// Keyed by the token itself, which lives only in memory here as in the request: a request with a
+    /// cached token computes no digest.
     private let entries = Mutex<[String: (entry: Entry, at: Double)]>([:])
 
     init(seconds: @escaping @Sendable () -> Double) { self.seconds = seconds }
 
-    func get(_ hash: String) -> Entry? {
+    func get(_ token: String) -> Entry? {
         let now = seconds()
         return entries.withLock { table in
-            guard let found = table[hash], now - found.at < Self.bound, now >= found.at else { return nil }
+            guard let found = table[token], now - found.at < Self.bound, now >= found.at else { return nil }
             return found.entry
         }
     }
 
-    func put(_ hash: String, _ entry: Entry) {
+    func put(_ token: String, _ entry: Entry) {
         let now = seconds()
         entries.withLock { table in
             if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-            table[hash] = (entry, now)
+            table[token] = (entry, now)
         }
     }
 
-    func remove(_ hash: String) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+    func remove(_ token: String) { _ = entries.withLock { $0.removeValue(forKey: token) } }
 }
