@@ -397,7 +397,10 @@ public final class PostgresStorage: Storage {
         let statuses = OrderStatus.allCases.filter(\.isCommitment).map(\.rawValue)
         // `releasing`: the user's active holds are released in the same statement (a reserve replaces them).
         // The select sees the rows as they were before the update, so it leaves the released ones out by id.
-        let release = releasing == nil ? "" : """
+        let release =
+            releasing == nil
+            ? ""
+            : """
             WITH released AS (UPDATE holds SET status = 'released' WHERE retailer_id = $1 AND user_id = $6 AND status = 'active' RETURNING id)
             """
         var q = PostgresQuery(
