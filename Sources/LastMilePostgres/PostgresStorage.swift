@@ -423,19 +423,26 @@ public final class PostgresStorage: Storage {
             let seq: PostgresRowSequence
             if let conn { seq = try await conn.query(q, logger: logger) } else { seq = try await client.query(q, logger: logger) }
             var out: [Commitment] = []
-            let typed = seq.decode((Bool, Int64, Date, Date, Date, Int64, Double, Double, String?, String?, Date?).self)
-            for try await (isOrder, id, created, start, end, travel, latitude, longitude, status, driver, busyUntil) in typed {
+            // Cell by cell with concrete types: the tuple decoder's parameter packs are not specialised
+            // across modules, and their runtime metadata lookups cost more than the decoding.
+            for try await row in seq {
+                var cells = row.makeIterator()
+                func next<T: PostgresDecodable>(_ type: T.Type) throws -> T {
+                    guard let cell = cells.next() else { throw RowCodingError.unsupported("commitment row ended early") }
+                    return try cell.decode(T.self)
+                }
+                let isOrder = try next(Bool.self)
                 let row = CommitmentRow(
-                    id: id,
-                    created_at: created,
-                    window_start: start,
-                    window_end: end,
-                    travel_minutes: travel,
-                    dest_latitude: latitude,
-                    dest_longitude: longitude,
-                    status: status,
-                    driver_id: driver,
-                    busy_until: busyUntil
+                    id: try next(Int64.self),
+                    created_at: try next(Date.self),
+                    window_start: try next(Date.self),
+                    window_end: try next(Date.self),
+                    travel_minutes: try next(Int64.self),
+                    dest_latitude: try next(Double.self),
+                    dest_longitude: try next(Double.self),
+                    status: try next(String?.self),
+                    driver_id: try next(String?.self),
+                    busy_until: try next(Date?.self)
                 )
                 out.append(row.commitment(isOrder: isOrder, now: now))
             }
