@@ -100,11 +100,20 @@ public struct TripCapacity: Sendable {
     public func evaluate(window: DeliveryWindow, destination: GeoPoint, travelMinutes: Int) -> PlanOutcome {
         if closedWindows.contains(window) { return .unavailable }
         let candidate = TripStop(id: Self.candidateID, window: window, destination: destination)
-        if insertionServesAll, let placed = routes.placing(candidate) ?? improvedRoutes()?.placing(candidate),
-            let (driver, trip) = placed.trip(serving: Self.candidateID),
-            let index = trip.stops.firstIndex(where: { $0.id == Self.candidateID })
-        {
+        func outcome(_ driver: String, _ trip: TimedTrip) -> PlanOutcome? {
+            guard let index = trip.stops.firstIndex(where: { $0.id == Self.candidateID }) else { return nil }
             return PlanOutcome(available: true, handoff: trip.t0, arrival: trip.arrivals[index], driverID: driver)
+        }
+        if insertionServesAll {
+            // `placing` without building the placed plan: a listing asks this of ~80 windows, and copying the
+            // whole plan for each was most of the multi-stop listing's extra cost over the reference.
+            if let best = routes.bestInsertion(candidate) {
+                if let found = outcome(routes.shifts[best.shift].shift.driverID, best.trip) { return found }
+            } else if let placed = routes.withEjection(candidate) ?? improvedRoutes()?.placing(candidate),
+                let (driver, trip) = placed.trip(serving: Self.candidateID), let found = outcome(driver, trip)
+            {
+                return found
+            }
         }
         return reference.evaluate(windowStart: window.start, windowEnd: window.end, travelMinutes: travelMinutes)
     }
