@@ -32,15 +32,15 @@ class Server:
 def token(port, client="demo", secret="demo-secret"):
     return call(port, "POST", "/v2/oauth/token", {"client_id": client, "client_secret": secret, "grant_type": "client_credentials"})[1]["access_token"]
 
-def wrk(port, path, body=None, tok=None, connections=64):
+def wrk(port, path, body=None, tok=None, connections=64, seconds=SECONDS):
     script = os.path.join(WORK, "req.lua")
     with open(script, "w") as f:
         f.write(f'wrk.method = "{"POST" if body else "GET"}"\n')
         if body: f.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
         f.write('wrk.headers["Content-Type"] = "application/json"\n')
         if tok: f.write(f'wrk.headers["Authorization"] = "Bearer {tok}"\n')
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
-                         capture_output=True, text=True, timeout=SECONDS + 60).stdout
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
     def ms(label):
         m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
         v, unit = float(m.group(1)), m.group(2)
@@ -48,6 +48,14 @@ def wrk(port, path, body=None, tok=None, connections=64):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
             "errors": int(non2xx.group(1)) if non2xx else 0}
+
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+# The VM's speed drifts by more than a third within minutes (the /health ceiling read 14,000 to 23,000 req/s in
+# one session), so the one-connection latencies and B2 are sampled three times, spread over the run's time, and
+# their median is compared with the target; every sample is printed.
+SAMPLES = 3
 
 LISTING = {"address": {"address_line_1": "500 Howard St", "postal_code": "94105"}, "location_code": "SF-001",
            "cart_total_cents": 6420, "items_count": 12}
@@ -67,8 +75,12 @@ rows.append(("B1 list time slots (D2, SF-001, 7 days), 64 conns",
              f"{slots['rps']:.0f} req/s, p50 {slots['p50']:.2f} ms, p99 {slots['p99']:.2f} ms, {slots['errors']} errors",
              "p99 ≤ 100 ms"))
 rows.append(("B1 throughput ratio list / trivial", f"{ratio * 100:.0f} %", "≥ 20 % (aim 50 %)"))
-one = wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", LISTING, tok, connections=1)
-rows.append(("B1 list time slots, 1 conn", f"p50 {one['p50']:.2f} ms, p99 {one['p99']:.2f} ms, {one['rps']:.0f} req/s", "p50 ≤ 2 ms"))
+ones = [wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", LISTING, tok, connections=1, seconds=max(1, SECONDS // 2))
+        for _ in range(SAMPLES)]
+one = {k: median([o[k] for o in ones]) for k in ("p50", "p99", "rps")}
+one_p50s = " / ".join(f"{o['p50']:.2f}" for o in ones)
+rows.append((f"B1 list time slots, 1 conn (median of {SAMPLES})",
+             f"p50 {one['p50']:.2f} ms ({one_p50s}), p99 {one['p99']:.2f} ms, {one['rps']:.0f} req/s", "p50 ≤ 2 ms"))
 rows.append(("peak RSS during B1", f"{s.rss_peak_mb():.0f} MB", "≤ 150 MB"))
 s.stop()
 
@@ -99,13 +111,18 @@ subprocess.run([BIN, "seed", "--file", twin_cfg, "--database", twin_db], check=T
 s = Server(twin_db, ["--no-demo"])
 t = token(s.port, "twin", "twin-client-secret-1")
 call(s.port, "POST", "/v2/fulfillment/users", {"user_id": "bench-user", "first_name": "Ada"}, t)
-single = {}
-for code in ("K1", "K3"):
-    single[code] = wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", dict(LISTING, location_code=code), t, connections=1)
+twin_samples = {"K1": [], "K3": []}
+for _ in range(SAMPLES):   # alternately, so that both stores see the same drift
+    for code in ("K1", "K3"):
+        twin_samples[code].append(wrk(s.port, "/v2/fulfillment/users/bench-user/service_options/cart/last_mile", dict(LISTING, location_code=code), t,
+                                      connections=1, seconds=max(1, SECONDS // 2))["p50"])
 s.stop()
-rows.append(("list slots, 1 conn, one order a trip (reference procedure)", f"p50 {single['K1']['p50']:.2f} ms, {single['K1']['rps']:.0f} req/s", ""))
-rows.append(("list slots, 1 conn, three a trip (multi-stop planner)", f"p50 {single['K3']['p50']:.2f} ms, {single['K3']['rps']:.0f} req/s", ""))
-rows.append(("multi-stop / reference p50, same run", f"{single['K3']['p50'] / single['K1']['p50']:.2f}", "≤ 1.2"))
+single = {code: median(v) for code, v in twin_samples.items()}
+rows.append((f"list slots, 1 conn, one order a trip (reference procedure; median of {SAMPLES})",
+             f"p50 {single['K1']:.2f} ms ({' / '.join(f'{v:.2f}' for v in twin_samples['K1'])})", ""))
+rows.append((f"list slots, 1 conn, three a trip (multi-stop planner; median of {SAMPLES})",
+             f"p50 {single['K3']:.2f} ms ({' / '.join(f'{v:.2f}' for v in twin_samples['K3'])})", ""))
+rows.append(("multi-stop / reference p50, same run", f"{single['K3'] / single['K1']:.2f}", "≤ 1.2"))
 
 # ---- B2: reserve → create ---------------------------------------------------------------------------------
 DRIVERS, USERS = 20, 400
@@ -119,7 +136,8 @@ cfg = os.path.join(WORK, "bench.json"); json.dump(config, open(cfg, "w"))
 # One 2-hour window, 2 minutes away, 14-minute trips: each driver fits arrivals at +0, +14, …, +112 → 9.
 capacity = DRIVERS * 9
 window = {"starts_at": "2026-11-23T23:00:00Z", "ends_at": "2026-11-24T01:00:00Z"}
-def b2(label, database, target):
+def burst(database):
+    """One B2 burst on a freshly seeded database: (orders booked, seconds, generator ceiling in pairs/s)."""
     subprocess.run([BIN, "seed", "--file", cfg, "--database", database], check=True, capture_output=True)
     srv = Server(database, ["--no-demo"])
     t = token(srv.port, "bench", "bench-client-secret-1")
@@ -144,14 +162,24 @@ def b2(label, database, target):
     with ThreadPoolExecutor(32) as pool: list(pool.map(lambda i: keepalive_call(srv.port, "GET", "/health"), range(4 * USERS)))
     ceiling = 2 * USERS / (time.monotonic() - t1)
     srv.stop()
-    rows.append((f"B2 reserve → create, {label}, {USERS} users racing for {capacity} slots",
-                 f"{booked / elapsed:.0f} orders/s ({booked} booked in {elapsed:.1f} s); overbooked {max(0, booked - capacity)}",
+    return booked, elapsed, ceiling
+
+def b2(label, databases, target):
+    runs = [burst(database) for database in databases]
+    rates = [booked / elapsed for booked, elapsed, _ in runs]
+    overbooked = max(max(0, booked - capacity) for booked, _, _ in runs)
+    rows.append((f"B2 reserve → create, {label}, {USERS} users racing for {capacity} slots (median of {len(runs)} bursts)",
+                 f"{median(rates):.0f} orders/s ({' / '.join(f'{r:.0f}' for r in rates)}; {' / '.join(str(b) for b, _, _ in runs)} booked); "
+                 f"overbooked {overbooked}",
                  f"overbooking 0; ≥ {target} orders/s"))
-    rows.append((f"B2 load generator ceiling ({label} server, /health, same threads)", f"{ceiling:.0f} request pairs/s", "> orders/s"))
-b2("SQLite", os.path.join(WORK, "b2.sqlite"), 500)
-pgdb = f"lm_bench_{os.getpid()}"
-subprocess.run(["createdb", pgdb], check=True)
-b2("PostgreSQL", f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ['PGHOST']}:{os.environ.get('PGPORT', '5432')}/{pgdb}", 250)
+    rows.append((f"B2 load generator ceiling ({label} server, /health, same threads)", f"{median([c for _, _, c in runs]):.0f} request pairs/s",
+                 "> orders/s"))
+b2("SQLite", [os.path.join(WORK, f"b2-{n}.sqlite") for n in range(SAMPLES)], 500)
+pg_databases = []
+for n in range(SAMPLES):
+    pg_databases.append(f"lm_bench_{os.getpid()}_{n}")
+    subprocess.run(["createdb", pg_databases[-1]], check=True)
+b2("PostgreSQL", [f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ['PGHOST']}:{os.environ.get('PGPORT', '5432')}/{db}" for db in pg_databases], 250)
 
 # ---- B3: list slots with 1,000 vs 100,000 past orders ------------------------------------------------------
 # Two databases, measured alternately (1k, 100k, 1k, 100k) and each figure the mean of its two p50s: the VM's
