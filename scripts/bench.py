@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark driver for scripts/bench. Talks only to 127.0.0.1; every wrk run and loop is bounded."""
 import json, os, re, sqlite3, subprocess, sys, tempfile, time
-from bench_common import call, free_port, keepalive_call
+from bench_common import call, free_port
 from concurrent.futures import ThreadPoolExecutor
 
 BIN = os.environ["LASTMILE_BIN"]
@@ -32,14 +32,14 @@ class Server:
 def token(port, client="demo", secret="demo-secret"):
     return call(port, "POST", "/v2/oauth/token", {"client_id": client, "client_secret": secret, "grant_type": "client_credentials"})[1]["access_token"]
 
-def wrk(port, path, body=None, tok=None, connections=64, seconds=SECONDS):
+def wrk(port, path, body=None, tok=None, connections=64, seconds=SECONDS, threads=2):
     script = os.path.join(WORK, "req.lua")
     with open(script, "w") as f:
         f.write(f'wrk.method = "{"POST" if body else "GET"}"\n')
         if body: f.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
         f.write('wrk.headers["Content-Type"] = "application/json"\n')
         if tok: f.write(f'wrk.headers["Authorization"] = "Bearer {tok}"\n')
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
+    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     def ms(label):
         m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
@@ -136,8 +136,12 @@ cfg = os.path.join(WORK, "bench.json"); json.dump(config, open(cfg, "w"))
 # One 2-hour window, 2 minutes away, 14-minute trips: each driver fits arrivals at +0, +14, …, +112 → 9.
 capacity = DRIVERS * 9
 window = {"starts_at": "2026-11-23T23:00:00Z", "ends_at": "2026-11-24T01:00:00Z"}
+GENERATOR_THREADS = 32
+
 def burst(database):
-    """One B2 burst on a freshly seeded database: (orders booked, seconds, generator ceiling in pairs/s)."""
+    """One B2 burst on a freshly seeded database: (orders booked, seconds, generator ceiling in pairs/s). The
+    users and their listings are made first; then wrk (scripts/bench_b2.lua: 32 threads, one keep-alive
+    connection each) books them, each thread its share in turn, reserve then create."""
     subprocess.run([BIN, "seed", "--file", cfg, "--database", database], check=True, capture_output=True)
     srv = Server(database, ["--no-demo"])
     t = token(srv.port, "bench", "bench-client-secret-1")
@@ -146,21 +150,25 @@ def burst(database):
         body = dict(LISTING, location_code="B-1", desired_windows=[window])
         return call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/cart/last_mile", body, t)[1]["service_options"][0]["id"]
     with ThreadPoolExecutor(16) as pool: options = list(pool.map(setup, range(USERS)))
-    def book(i):
-        st, hold = keepalive_call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/service_options/{options[i]}/reserve", None, t)
-        if st != 200: return False
-        order = {"order_id": f"O{i}", "location_code": "B-1", "service_option_hold_id": hold["service_option_hold"]["id"],
-                 "first_name": "Ada", "last_name": "L", "user_phone": "+14155550123", "items_count": 1, "items_weight": 1,
-                 "address": {"address_line_1": "500 Howard St", "postal_code": "94105"}}
-        return keepalive_call(srv.port, "POST", f"/v2/fulfillment/users/u{i}/orders/last_mile", order, t)[0] == 200
+    run = tempfile.mkdtemp(dir=WORK)
+    with open(os.path.join(run, "users.txt"), "w") as f:
+        f.writelines(f"u{i} {options[i]}\n" for i in range(USERS))
+    finished = os.path.join(run, "finished.txt")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_b2.lua")
     t0 = time.monotonic()
-    with ThreadPoolExecutor(32) as pool: booked = sum(pool.map(book, range(USERS)))
-    elapsed = time.monotonic() - t0
-    # The generator's own ceiling: the same threads and connections on the trivial endpoint, two requests
-    # per "order" as above.
-    t1 = time.monotonic()
-    with ThreadPoolExecutor(32) as pool: list(pool.map(lambda i: keepalive_call(srv.port, "GET", "/health"), range(4 * USERS)))
-    ceiling = 2 * USERS / (time.monotonic() - t1)
+    gen = subprocess.Popen(["wrk", f"-t{GENERATOR_THREADS}", f"-c{GENERATOR_THREADS}", "-d120s", "-s", script, f"http://127.0.0.1:{srv.port}",
+                            "--", run, t, str(GENERATOR_THREADS)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lines = []
+    while time.monotonic() - t0 < 120:   # every thread appends a line when its users are done
+        if os.path.exists(finished):
+            with open(finished) as f: lines = [l.split() for l in f if l.strip()]
+            if len(lines) >= GENERATOR_THREADS: break
+        time.sleep(0.005)
+    gen.terminate(); gen.wait(timeout=30)
+    booked = sum(int(b) for _, b in lines)
+    elapsed = max(float(ms) for ms, _ in lines) / 1000 - t0 if lines else float("inf")
+    # The generator's own ceiling: the same threads and connections on the trivial endpoint, two requests per order.
+    ceiling = wrk(srv.port, "/health", connections=GENERATOR_THREADS, seconds=3, threads=GENERATOR_THREADS)["rps"] / 2
     srv.stop()
     return booked, elapsed, ceiling
 
