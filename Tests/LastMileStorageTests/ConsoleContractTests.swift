@@ -143,27 +143,7 @@ extension CombinedReadsContractTests {
         try await s.applyConfiguration(sampleConfig())
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         _ = try await s.insertUserIfAbsent(UserRecord(retailerID: "r1", userID: "u1", createdAt: now))
-        let draft = StoredServiceOption(
-            id: 0,
-            retailerID: "r1",
-            userID: "u1",
-            locationCode: "S1",
-            type: .scheduled,
-            windowStart: now.addingTimeInterval(3600),
-            windowEnd: now.addingTimeInterval(7200),
-            immediateHour: nil,
-            date: CivilDate(year: 2025, month: 6, day: 15),
-            handoffTime: nil,
-            available: true,
-            reasons: [],
-            alcoholic: false,
-            destination: GeoPoint(latitude: 37.78, longitude: -122.39),
-            travelMinutes: 12,
-            listedAt: now,
-            cartTotalCents: nil,
-            itemsCount: nil,
-            unitsCount: nil
-        )
+        let draft = sampleOption(listedAt: now)
         let option = try #require(try await s.insertListing([draft]).first)
 
         let reads = try await s.reservationReads(retailerID: "r1", userID: "u1", optionID: option.id)
@@ -194,31 +174,7 @@ extension CombinedReadsContractTests {
         #expect(noHold.hold == nil && noHold.option == nil && noHold.user != nil)
         #expect(try await s.orderCreationReads(retailerID: "r1", userID: "u1", orderID: "o-1", holdID: 999_999).hold == nil)
 
-        let order = OrderRecord(
-            retailerID: "r1",
-            orderID: "o-1",
-            userID: "u1",
-            family: .integrated,
-            fingerprint: "f",
-            locationCode: "S1",
-            windowStart: option.windowStart,
-            windowEnd: option.windowEnd,
-            createdAt: now,
-            locale: .enUS,
-            firstName: "Ada",
-            lastName: "L",
-            phone: "+14155550100",
-            email: nil,
-            address: UserAddress(addressLine1: "1 Main", addressLine2: nil, addressType: "house", postalCode: "94105", city: "SF", state: "CA"),
-            destination: option.destination,
-            travelMinutes: 12,
-            itemsCount: 3,
-            itemsWeight: 2,
-            alcoholic: false,
-            leaveUnattended: true,
-            customerSMSOptOut: false,
-            withHandoffTime: false
-        )
+        let order = sampleOrder(windowStart: option.windowStart, windowEnd: option.windowEnd, createdAt: now)
         let decision = BookingDecision(window: DeliveryWindow(start: option.windowStart, end: option.windowEnd), handoff: nil)
         guard case .created(let created) = try await s.createOrder(order, holdID: hold.id, now: now, decide: { _ in decision })
         else {

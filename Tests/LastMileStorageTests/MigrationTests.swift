@@ -56,31 +56,11 @@ struct MigrationTests {
         var retailer = Retailer(id: "r1", name: "R1", etaOptionsEnabled: true)
         retailer.callbacks = CallbackConfig(url: "https://example.com/cb", events: [.staged, .delivered])
         let store = sampleStore("S1")
-        let address = UserAddress(addressLine1: "1 Main", addressLine2: nil, addressType: "house", postalCode: "94105", city: "SF", state: "CA")
-        var order = OrderRecord(
-            retailerID: "r1",
-            orderID: "o-1",
-            userID: "u1",
-            family: .integrated,
-            fingerprint: "f",
-            locationCode: "S1",
+        let address = sampleAddress
+        var order = sampleOrder(
             windowStart: Date(timeIntervalSince1970: t0 + 3600),
             windowEnd: Date(timeIntervalSince1970: t0 + 7200),
-            createdAt: Date(timeIntervalSince1970: 1_750_000_000),
-            locale: .enUS,
-            firstName: "Ada",
-            lastName: "L",
-            phone: "+14155550100",
-            email: nil,
-            address: address,
-            destination: GeoPoint(latitude: 37.78, longitude: -122.39),
-            travelMinutes: 12,
-            itemsCount: 3,
-            itemsWeight: 2,
-            alcoholic: false,
-            leaveUnattended: true,
-            customerSMSOptOut: false,
-            withHandoffTime: false
+            createdAt: Date(timeIntervalSince1970: 1_750_000_000)
         )
         order.bagScanCodes = ["B1", "B2"]
         let reason = "Alcohol delivery not allowed at this time"

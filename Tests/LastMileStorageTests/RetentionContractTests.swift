@@ -8,30 +8,6 @@ import Testing
 struct RetentionContractTests {
     let now = Date(timeIntervalSince1970: 1_750_000_000)
 
-    func option(_ id: Int64, listedAt: Date) -> StoredServiceOption {
-        StoredServiceOption(
-            id: id,
-            retailerID: "r1",
-            userID: "u1",
-            locationCode: "S1",
-            type: .scheduled,
-            windowStart: listedAt.addingTimeInterval(3600),
-            windowEnd: listedAt.addingTimeInterval(7200),
-            immediateHour: nil,
-            date: CivilDate(year: 2025, month: 6, day: 15),
-            handoffTime: nil,
-            available: true,
-            reasons: [],
-            alcoholic: false,
-            destination: GeoPoint(latitude: 37.7, longitude: -122.4),
-            travelMinutes: 12,
-            listedAt: listedAt,
-            cartTotalCents: nil,
-            itemsCount: nil,
-            unitsCount: nil
-        )
-    }
-
     func token(_ name: String, client: String = "c1", expires: Date) -> AccessTokenRecord {
         AccessTokenRecord(
             tokenHash: SecretHash.hex(name),
@@ -48,7 +24,7 @@ struct RetentionContractTests {
         let s = try await engine.makeDatabase().open()
         try await s.applyConfiguration(sampleConfig())
         let ids = try await s.insertListing(
-            (0..<5).map { _ in option(0, listedAt: now.addingTimeInterval(-3 * 86_400)) } + (0..<2).map { _ in option(0, listedAt: now) }
+            (0..<5).map { _ in sampleOption(listedAt: now.addingTimeInterval(-3 * 86_400)) } + (0..<2).map { _ in sampleOption(listedAt: now) }
         ).map(\.id)
         let cutoff = now.addingTimeInterval(-2 * 86_400)
         #expect(try await s.purge(.serviceOptions, before: cutoff, limit: 3) == 3)

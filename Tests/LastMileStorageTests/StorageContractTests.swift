@@ -27,6 +27,63 @@ func sampleStore(_ code: String, retailer: String = "r1", name: String = "Store"
     )
 }
 
+/// The address the fixtures' users and orders give.
+let sampleAddress = UserAddress(addressLine1: "1 Main", addressLine2: nil, addressType: "house", postalCode: "94105", city: "SF", state: "CA")
+
+/// A scheduled option of user u1 at r1/S1 for the window an hour after it was listed.
+func sampleOption(_ id: Int64 = 0, listedAt: Date) -> StoredServiceOption {
+    StoredServiceOption(
+        id: id,
+        retailerID: "r1",
+        userID: "u1",
+        locationCode: "S1",
+        type: .scheduled,
+        windowStart: listedAt.addingTimeInterval(3600),
+        windowEnd: listedAt.addingTimeInterval(7200),
+        immediateHour: nil,
+        date: CivilDate(year: 2025, month: 6, day: 15),
+        handoffTime: nil,
+        available: true,
+        reasons: [],
+        alcoholic: false,
+        destination: GeoPoint(latitude: 37.7, longitude: -122.4),
+        travelMinutes: 12,
+        listedAt: listedAt,
+        cartTotalCents: nil,
+        itemsCount: nil,
+        unitsCount: nil
+    )
+}
+
+/// An order of user u1 at r1/S1 for this window.
+func sampleOrder(_ orderID: String = "o-1", windowStart: Date, windowEnd: Date, createdAt: Date) -> OrderRecord {
+    OrderRecord(
+        retailerID: "r1",
+        orderID: orderID,
+        userID: "u1",
+        family: .integrated,
+        fingerprint: "f",
+        locationCode: "S1",
+        windowStart: windowStart,
+        windowEnd: windowEnd,
+        createdAt: createdAt,
+        locale: .enUS,
+        firstName: "Ada",
+        lastName: "L",
+        phone: "+14155550100",
+        email: nil,
+        address: sampleAddress,
+        destination: GeoPoint(latitude: 37.78, longitude: -122.39),
+        travelMinutes: 12,
+        itemsCount: 3,
+        itemsWeight: 2,
+        alcoholic: false,
+        leaveUnattended: true,
+        customerSMSOptOut: false,
+        withHandoffTime: false
+    )
+}
+
 func sampleConfig(storeName: String = "Store", secret: String = "secret-one") -> OperatorConfig {
     OperatorConfig(retailers: [
         .init(
