@@ -52,9 +52,9 @@ def wrk(port, path, body=None, tok=None, connections=64, seconds=SECONDS, thread
 def median(values):
     return sorted(values)[len(values) // 2]
 
-# The VM's speed drifts by more than a third within minutes (the /health ceiling read 14,000 to 23,000 req/s in
-# one session), so the one-connection latencies and B2 are sampled three times, spread over the run's time, and
-# their median is compared with the target; every sample is printed.
+# The VM's speed drifts by up to a third between runs (the /health ceiling read 15,100 to 18,400 req/s in one
+# session and 22,800 in the one before), so the one-connection latencies, the twin stores and B2 are sampled
+# three times, spread over the run's time, and their median is compared with the target; every sample is printed.
 SAMPLES = 3
 
 LISTING = {"address": {"address_line_1": "500 Howard St", "postal_code": "94105"}, "location_code": "SF-001",

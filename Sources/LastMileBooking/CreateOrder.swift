@@ -117,10 +117,7 @@ extension BookingService {
         let reads = try await storage.orderCreationReads(retailerID: retailer.id, userID: userID, orderID: f.orderID, holdID: f.holdID)
         guard let user = reads.user else { throw ServiceError.userNotFound }
         let fingerprint = f.fingerprint(family: .integrated, userID: userID)
-        if let existing = reads.existing {
-            guard existing.fingerprint == fingerprint else { throw BookingError.orderIDConflict }
-            return existing
-        }
+        if let existing = reads.existing { return try Self.repeated(existing, fingerprint: fingerprint) }
         try Self.requireHandoffAllowed(f.withHandoff, retailer: retailer)
         let (store, lastMileStores) = try Self.requireStoreAmongOthers(reads.stores, locationCode: f.locationCode)
         guard let hold = reads.hold, hold.retailerID == retailer.id, hold.userID == userID, hold.status != .released,
@@ -169,10 +166,7 @@ extension BookingService {
         )
         switch result {
         case .created(let o): return o
-        case .existing(let o):
-            // Another request created it meanwhile: same idempotency rule.
-            guard o.fingerprint == fingerprint else { throw BookingError.orderIDConflict }
-            return o
+        case .existing(let o): return try Self.repeated(o, fingerprint: fingerprint)  // another request created it meanwhile
         case .holdNotFound: throw BookingError.holdNotFound
         case .holdUsed: throw BookingError.holdUsed
         case .full: throw BookingError.slotGone(key: "service_option_hold_id")
@@ -249,9 +243,7 @@ extension BookingService {
         )
         switch result {
         case .created(let o): return o
-        case .existing(let o):
-            guard o.fingerprint == fingerprint else { throw BookingError.orderIDConflict }
-            return o
+        case .existing(let o): return try Self.repeated(o, fingerprint: fingerprint)
         case .full: throw fullError
         case .holdNotFound, .holdUsed: throw ServiceError.internalError  // no hold is involved
         }
@@ -259,7 +251,12 @@ extension BookingService {
 
     /// The stored order with this id when the request repeats it; a different request is a conflict.
     func existingOrder(_ orderID: String, retailerID: String, fingerprint: String) async throws -> OrderRecord? {
-        guard let existing = try await storage.order(retailerID: retailerID, orderID: orderID) else { return nil }
+        try await storage.order(retailerID: retailerID, orderID: orderID).map { try Self.repeated($0, fingerprint: fingerprint) }
+    }
+
+    /// An order already stored under the request's `order_id` (§1.12): the answer when the request is the
+    /// same order again, a conflict when it is another.
+    static func repeated(_ existing: OrderRecord, fingerprint: String) throws -> OrderRecord {
         guard existing.fingerprint == fingerprint else { throw BookingError.orderIDConflict }
         return existing
     }

@@ -211,10 +211,12 @@ extension Storage {
         async let user = user(retailerID: retailerID, userID: userID)
         async let existing = order(retailerID: retailerID, orderID: orderID)
         async let stores = stores(retailerID: retailerID)
-        async let hold = holdID.asyncMap { try await self.hold(id: $0) }
-        let found = try await hold ?? nil
-        let option = try await found.asyncMap { try await serviceOption(id: $0.serviceOptionID) } ?? nil
-        return OrderCreationReads(user: try await user, existing: try await existing, stores: try await stores, hold: found, option: option)
+        // The three reads above run while the hold and then its option are read.
+        var hold: HoldRecord?
+        var option: StoredServiceOption?
+        if let holdID { hold = try await self.hold(id: holdID) }
+        if let hold { option = try await serviceOption(id: hold.serviceOptionID) }
+        return OrderCreationReads(user: try await user, existing: try await existing, stores: try await stores, hold: hold, option: option)
     }
 
     public func checkoutReads(retailerID: String, userID: String, locationCode: String, now: Date) async throws -> CheckoutReads {
@@ -314,13 +316,5 @@ extension Storage {
         var all: [OrderRecord] = []
         try await forEachOrderPage(query) { all += $0 }
         return all
-    }
-}
-
-extension Optional where Wrapped: Sendable {
-    /// `map` for an asynchronous transform.
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -16,8 +16,8 @@ public enum StorageError: Error, CustomStringConvertible {
 
 /// SHA-256 hex digests for secrets and tokens at rest.
 public enum SecretHash {
-    /// Lowercase hex, as every stored digest is. Every request's token is hashed, so this avoids
-    /// `String(format:)` per byte (3 % of a booking's server time in the B2 profile).
+    /// Lowercase hex, as every stored digest is. Written from a table: `String(format:)` per byte was 3 % of
+    /// a booking's server time in the B2 profile, when every request hashed its token.
     public static func hex(_ s: String) -> String {
         let digits = Array("0123456789abcdef".utf8)
         let digest = SHA256.hash(data: Data(s.utf8))

@@ -118,5 +118,4 @@ enum ListingJSON {
             }
         }
     }
-
 }

@@ -22,10 +22,11 @@ struct BearerAuthMiddleware: RouterMiddleware {
         let caller: Caller
         do {
             // A deadline costs two tasks; a token this server has seen in the last second needs none.
-            if let known = try BearerAuth.cachedCaller(request, service: service) {
+            let token = try BearerAuth.token(request)
+            if let known = try BearerAuth.cachedCaller(token, service: service) {
                 caller = known
             } else {
-                caller = try await withDeadline(context.deadline - .now) { try await BearerAuth.authenticate(request, service: service) }
+                caller = try await withDeadline(context.deadline - .now) { try await BearerAuth.authenticate(token, service: service) }
             }
         } catch let e as ServiceError where e.kind == .unauthorized {
             _ = service.unauthenticatedLimiter.check(key: failures, limit: service.unauthenticatedRateLimit)

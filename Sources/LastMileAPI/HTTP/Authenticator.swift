@@ -13,22 +13,23 @@ enum BearerAuth {
     static let invalid = ServiceError(.unauthorized, "The access token is invalid or has expired.", code: 4001)
     static let forbidden = ServiceError(.forbidden, "The access token does not grant access to this resource.", code: 4001)
 
-    /// §1.3: `Authorization: Bearer <token>` (scheme case-insensitive), a known, unexpired, unrevoked token.
-    /// Expiry is judged on the token's retailer's time (its test clock may have moved it).
-    static func authenticate(_ request: Request, service: LastMileService) async throws -> Caller {
-        guard let caller = try await service.credentials.holder(ofToken: try token(request)) else { throw invalid }
+    /// §1.3: the caller of a known, unexpired, unrevoked token. Expiry is judged on the token's retailer's
+    /// time (its test clock may have moved it).
+    static func authenticate(_ token: String, service: LastMileService) async throws -> Caller {
+        guard let caller = try await service.credentials.holder(ofToken: token) else { throw invalid }
         return caller
     }
 
     /// `authenticate` when this server's token cache can answer at once; nil when the token must be read.
-    static func cachedCaller(_ request: Request, service: LastMileService) throws -> Caller? {
-        switch service.credentials.cachedHolder(ofToken: try token(request)) {
+    static func cachedCaller(_ token: String, service: LastMileService) throws -> Caller? {
+        switch service.credentials.cachedHolder(ofToken: token) {
         case .holder(let caller): return caller
         case .expired: throw invalid
         case .notCached: return nil
         }
     }
 
+    /// §1.3: the token of `Authorization: Bearer <token>` (scheme case-insensitive); `missing` without one.
     static func token(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization] else { throw missing }
         let parts = header.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
